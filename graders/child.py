@@ -1,0 +1,145 @@
+"""What runs inside a child process: one pytest session of the learner's suite against one
+variant of the app. Imported by the warm parent before it forks, or run as
+`python -m graders.child FD` (the portable path) with the job as JSON on stdin.
+
+The variant's patched modules are served by an import hook installed before anything imports
+the app, so decorators, `response_model` and Pydantic fields take the variant's form. The
+modules keep the real files' names and paths: a suite can tell variants apart only by how
+they behave.
+"""
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import json
+import os
+import resource
+import sys
+
+PYTEST_ARGS = [
+    "-q", "-p", "no:cacheprovider", "-p", "no:unraisableexception", "-p", "no:randomly",
+    "-p", "pytest_asyncio.plugin", "-p", "anyio.pytest_plugin",
+    "--noconftest", "-o", "asyncio_default_fixture_loop_scope=function",
+    "-o", "python_files=test_*.py", "--import-mode=importlib",
+]
+MESSAGE_LIMIT = 2000
+
+
+class PatchedSources(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Serves the given module sources in place of the files on disk, under the files' names."""
+
+    def __init__(self, sources: dict[str, str]):
+        self.sources = sources
+
+    def find_spec(self, name, path=None, target=None):
+        if name not in self.sources:
+            return None
+        real = importlib.machinery.PathFinder.find_spec(name, path)
+        if real is None:
+            return None
+        spec = importlib.util.spec_from_file_location(
+            name, real.origin, loader=self,
+            submodule_search_locations=real.submodule_search_locations,
+        )
+        spec.cached = real.cached
+        return spec
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        code = compile(self.sources[module.__name__], module.__file__, "exec", dont_inherit=True)
+        exec(code, module.__dict__)
+
+
+class Recorder:
+    """A pytest plugin that streams each test's outcome to the parent as JSON lines."""
+
+    def __init__(self, fd: int, order: list[str] | None):
+        self.out = os.fdopen(fd, "w", buffering=1)
+        self.order = order
+
+    def send(self, **event) -> None:
+        self.out.write(json.dumps(event) + "\n")
+
+    def pytest_collection_modifyitems(self, session, config, items):
+        if self.order is not None:
+            by_id = {item.nodeid: item for item in items}
+            items[:] = [by_id[n] for n in self.order if n in by_id]
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            self.send(event="collect_error", nodeid=report.nodeid, message=_message(report))
+
+    def pytest_collection_finish(self, session):
+        self.send(event="collected", nodeids=[item.nodeid for item in session.items])
+
+    def pytest_runtest_logstart(self, nodeid, location):
+        self.send(event="start", nodeid=nodeid)
+
+    def pytest_runtest_logreport(self, report):
+        # One test gives up to three reports (setup, call, teardown): the first failure wins.
+        if report.failed or report.when == "call" or (report.skipped and report.when == "setup"):
+            self.send(event="report", nodeid=report.nodeid, when=report.when,
+                      outcome=report.outcome, message=_message(report) if not report.passed else "")
+
+    def pytest_runtest_logfinish(self, nodeid, location):
+        self.send(event="finish", nodeid=nodeid)
+
+
+def _message(report) -> str:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    if crash is not None:
+        text = crash.message
+    elif isinstance(report.longrepr, tuple):  # skips: (path, line, reason)
+        text = str(report.longrepr[2])
+    else:
+        text = str(report.longrepr)
+    return text[:MESSAGE_LIMIT]
+
+
+def limit_resources(timeout: float, memory_bytes: int) -> None:
+    cpu = int(timeout) + 1
+    for limit, value in (
+        (resource.RLIMIT_CPU, (cpu, cpu + 1)),
+        (resource.RLIMIT_AS, (memory_bytes, memory_bytes)),
+        (resource.RLIMIT_FSIZE, (16 * 2**20, 16 * 2**20)),
+        (resource.RLIMIT_CORE, (0, 0)),
+    ):
+        try:
+            resource.setrlimit(limit, value)
+        except (ValueError, OSError):
+            pass  # not allowed on this platform: the wall-clock timeout still holds
+
+
+def run_job(job: dict, fd: int) -> None:
+    """Run one job and report over `fd`. Never returns normally in a forked child."""
+    os.chdir(job["scratch"])
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for stream in (0, 1, 2):
+        os.dup2(devnull, stream)
+    limit_resources(job["timeout"], job["memory"])
+    os.environ.clear()
+    os.environ.update(job["env"])
+    sys.meta_path.insert(0, PatchedSources(job["sources"]))
+    recorder = Recorder(fd, job.get("order"))
+    import pytest
+
+    args = [job["suite"], "--rootdir", job["scratch"], "-c", job["ini"], *PYTEST_ARGS]
+    code = pytest.main(args, plugins=[recorder])
+    recorder.send(event="exit", code=int(code))
+    recorder.out.flush()
+
+
+def main() -> None:
+    fd = int(sys.argv[1])
+    job = json.loads(sys.stdin.read())
+    try:
+        run_job(job, fd)
+    finally:
+        os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

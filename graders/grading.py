@@ -1,0 +1,154 @@
+"""Grading semantics: validity first, then thoroughness.
+
+1. Every test runs against every correct app (the real one and the wheats). A test that fails
+   on any of them is invalid: it asserts something the specification does not promise.
+2. A planted defect (chaff) is caught when at least one valid test fails against it (a hang
+   on a chaff counts as failing). The suite's score is the weighted share of defects caught,
+   and 0 while any test is invalid or the suite cannot be collected.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from graders.exercises import REFERENCE, Exercise
+from graders.runner import Job, RunResult, Runner
+
+PASSING = {"passed", "skipped"}  # a skip neither breaks validity nor catches anything
+
+
+@dataclass
+class TestReport:
+    nodeid: str
+    valid: bool
+    message: str = ""  # why it is invalid
+    catches: list[str] = field(default_factory=list)  # ids of the defects it catches
+
+
+@dataclass
+class DefectReport:
+    id: str
+    number: int  # the anonymous marker shown to learners: #1, #2, ...
+    caught: bool
+    caught_by: list[str] = field(default_factory=list)
+    hints: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    exercise: str
+    title: str
+    score: float
+    valid: bool
+    tests: list[TestReport]
+    defects: list[DefectReport]
+    errors: list[str]
+
+    @property
+    def caught(self) -> int:
+        return sum(d.caught for d in self.defects)
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["caught"] = self.caught
+        for defect in data["defects"]:
+            del defect["hints"]  # hints are asked for one rung at a time, in the text report
+        return data
+
+
+def grade(exercise: Exercise, suite_source: str, *, runner: Runner | None = None) -> Report:
+    own_runner = runner is None
+    runner = runner or Runner(suite_source, timeout=exercise.timeout)
+    try:
+        jobs = [Job(v.id, v.sources()) for v in (*exercise.correct_apps, *exercise.chaffs)]
+        results = runner.run(jobs)
+    finally:
+        if own_runner:
+            runner.__exit__(None, None, None)
+    return judge(exercise, results)
+
+
+def judge(exercise: Exercise, results: dict[str, RunResult]) -> Report:
+    reference = results[REFERENCE]
+    errors = list(dict.fromkeys(reference.errors))
+    tests = [_validity(nodeid, exercise, results) for nodeid in reference.collected]
+    if not reference.collected and not errors:
+        errors.append("no tests were collected: write functions whose names start with test_")
+    valid_tests = [t for t in tests if t.valid]
+    defects = []
+    for number, chaff in enumerate(exercise.chaffs, start=1):
+        outcome = results[chaff.id]
+        catchers = [t.nodeid for t in valid_tests if _fails(outcome, t.nodeid)]
+        for test in valid_tests:
+            if test.nodeid in catchers:
+                test.catches.append(chaff.id)
+        defects.append(DefectReport(chaff.id, number, bool(catchers), catchers, list(chaff.hints)))
+    valid = bool(tests) and not errors and len(valid_tests) == len(tests)
+    total = sum(c.weight for c in exercise.chaffs)
+    earned = sum(c.weight for c, d in zip(exercise.chaffs, defects) if d.caught)
+    score = round(earned / total, 4) if valid and total else 0.0
+    return Report(exercise.id, exercise.title, score, valid, tests, defects, errors)
+
+
+def _fails(result: RunResult, nodeid: str) -> bool:
+    test = result.tests.get(nodeid)
+    return test is None or test.outcome not in PASSING
+
+
+def _validity(nodeid: str, exercise: Exercise, results: dict[str, RunResult]) -> TestReport:
+    for app in exercise.correct_apps:
+        test = results[app.id].tests.get(nodeid)
+        if test is not None and test.outcome in PASSING:
+            continue
+        where = "the real app" if app.id == REFERENCE else "a correct version of the app"
+        if test is None:
+            detail = "it did not run there (" + "; ".join(results[app.id].errors or ["no result"]) + ")"
+        elif test.outcome == "timeout":
+            detail = test.message
+        else:
+            detail = test.message or test.outcome
+        why = ("it fails on the real app, so it checks something the app does not do"
+               if app.id == REFERENCE else
+               "it fails on a correct app that differs only where the specification leaves "
+               "freedom (ids, order, wording, extra fields): it over-specifies")
+        return TestReport(nodeid, False, f"fails on {where}: {detail}\n  why this matters: {why}")
+    return TestReport(nodeid, True)
+
+
+def render(report: Report, hints: int = 0) -> str:
+    """The report as a learner reads it: counts, invalid tests, anonymous defect markers."""
+    total = len(report.defects)
+    lines = [f"{report.title} ({report.exercise})"]
+    marks = " ".join(("●" if d.caught else "○") + f"#{d.number}" for d in report.defects)
+    lines.append(f"Caught {report.caught} of {total} planted defects   {marks}")
+    lines.append(f"Score: {report.score:.0%}" + ("" if report.valid or not report.tests else
+                                                 "   (0 until every test passes on a correct app)"))
+    for error in report.errors:
+        lines.append(f"Problem: {error}")
+    invalid = [t for t in report.tests if not t.valid]
+    if report.tests:
+        lines.append(f"Tests: {len(report.tests)} collected, {len(report.tests) - len(invalid)} valid, "
+                     f"{len(invalid)} invalid")
+    for test in invalid:
+        lines.append(f"  ✗ {_short(test.nodeid)} {test.message}")
+    valid = [t for t in report.tests if t.valid]
+    if valid and report.defects:
+        lines.append("Which test catches which defect:")
+        width = max(len(_short(t.nodeid)) for t in valid)
+        lines.append("  " + " " * width + " " + " ".join(f"#{d.number:<2}" for d in report.defects))
+        for test in valid:
+            cells = " ".join(" x " if d.id in test.catches else " . " for d in report.defects)
+            lines.append(f"  {_short(test.nodeid):<{width}} {cells}")
+    missed = [d for d in report.defects if not d.caught]
+    if missed and hints > 0:
+        lines.append("Hints for the defects your suite misses:")
+        for defect in missed:
+            for rung, hint in enumerate(defect.hints[:hints], start=1):
+                lines.append(f"  #{defect.number} ({rung}/{len(defect.hints)}) {hint}")
+    elif missed:
+        lines.append(f"Missed: {', '.join(f'#{d.number}' for d in missed)}. Ask for hints, one rung "
+                     "at a time (hints=1, 2, 3).")
+    return "\n".join(lines)
+
+
+def _short(nodeid: str) -> str:
+    return nodeid.split("::", 1)[-1]

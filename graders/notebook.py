@@ -1,0 +1,88 @@
+"""Helpers for the course's notebooks: lesson set-up, showing the app's real source, and
+grading the learner's suite from inside a running notebook.
+
+Grading never happens in the kernel: the suite is handed to `python -m graders check` in a
+child process, which in turn runs it in children of its own.
+"""
+from __future__ import annotations
+
+import inspect
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from graders.suites import SuiteError, from_history
+
+CHECK_TIMEOUT = 100  # seconds; nbgrader's per-cell limit (nbgrader_config.py) is above it
+
+
+def setup(raise_on_error: bool = True) -> None:
+    """Configure ipytest for a course notebook.
+
+    `clean="test_*"`: the default pattern would also delete an imported `TestClient`.
+    `raise_on_error`: in lessons a failing %%ipytest cell must fail the notebook (and CI);
+    in exercises the grader reports failing tests instead.
+    """
+    import ipytest
+
+    ipytest.autoconfig(clean="test_*", raise_on_error=raise_on_error,
+                       addopts=("-q", "--color=yes", "-p", "no:cacheprovider"))
+
+
+def show(obj) -> None:
+    """Display the real source of a function, class or module of the app, with its file."""
+    from IPython.display import Markdown, display
+
+    lines, start = inspect.getsourcelines(obj)
+    path = Path(inspect.getsourcefile(obj)).resolve()
+    package_root = Path(__file__).resolve().parent.parent
+    where = path.relative_to(package_root) if path.is_relative_to(package_root) else path
+    span = f", lines {start}-{start + len(lines) - 1}" if start else ""
+    display(Markdown(f"`{where}`{span}\n```python\n{''.join(lines)}```"))
+
+
+def _inputs() -> list[str]:
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        raise SuiteError("this works inside a notebook only; elsewhere use: python -m graders check")
+    return list(shell.history_manager.input_hist_raw)
+
+
+def _run(exercise: str, suite: str, *options: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "graders", "check", exercise, "-", *options],
+        input=suite, capture_output=True, text=True, timeout=CHECK_TIMEOUT,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr.strip().splitlines()[-1] if result.stderr.strip()
+                           else f"the grader stopped with exit status {result.returncode}")
+    return result.stdout
+
+
+def check(exercise: str, hints: int = 0) -> None:
+    """Grade the last %%ipytest cell you ran and print what it catches (and hints, if asked)."""
+    try:
+        print(_run(exercise, from_history(_inputs()), "--hints", str(hints)), end="")
+    except (SuiteError, RuntimeError, subprocess.TimeoutExpired) as error:
+        print(f"Could not grade your suite: {error}")
+
+
+def score(exercise: str, points: float) -> float:
+    """The autograder's value for this exercise: `points` times the share of defects caught.
+
+    It always returns a number between 0 and `points` and never writes to stderr: nbgrader
+    gives 0 to a cell that writes to stderr and full marks to one whose value is not a number.
+    """
+    try:
+        report = json.loads(_run(exercise, from_history(_inputs()), "--json"))
+        value = float(report["score"])
+        print(f"Caught {report.get('caught', 0)} of {len(report.get('defects', []))} planted defects"
+              + ("" if report.get("valid") else "; the suite is not valid, so it scores 0"))
+    except Exception as error:  # any failure is a zero for this learner, never a crash
+        print(f"Could not grade the suite: {error}")
+        value = 0.0
+    value = min(max(value, 0.0), 1.0) if value == value else 0.0  # NaN -> 0
+    return round(points * value, 2)

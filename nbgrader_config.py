@@ -1,0 +1,12 @@
+"""nbgrader configuration for the course (run nbgrader commands from this directory)."""
+
+c = get_config()  # noqa: F821 (provided by nbgrader)
+
+c.CourseDirectory.course_id = "fastapi-testing"
+# The instructor's notebooks (with solutions and hidden tests) and what learners get.
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "exercises"
+
+# The hidden grade cell runs the learner's suite against every variant of the app; the grader
+# gives up after graders.notebook.CHECK_TIMEOUT seconds, well inside this per-cell limit.
+c.Execute.timeout = 150
