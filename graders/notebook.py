@@ -27,7 +27,8 @@ def setup(raise_on_error: bool = True) -> None:
     import ipytest
 
     ipytest.autoconfig(clean="test_*", raise_on_error=raise_on_error,
-                       addopts=("-q", "--color=yes", "-p", "no:cacheprovider"))
+                       addopts=("-q", "--color=yes", "-p", "no:cacheprovider",
+                                "-o", "asyncio_default_fixture_loop_scope=function"))
 
 
 def show(obj) -> None:

@@ -1,0 +1,23 @@
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from graders.exercises import get_exercise
+
+SUITES = Path(__file__).parent / "suites"
+
+
+@pytest.fixture(scope="session")
+def ex01():
+    return get_exercise("ex01_testclient")
+
+
+@pytest.fixture(scope="session")
+def ex01_quick(ex01):
+    """Exercise 1 with a short time limit, for suites that hang on purpose."""
+    return replace(ex01, timeout=4.0)
+
+
+def suite(name: str) -> str:
+    return (SUITES / f"{name}.py").read_text()

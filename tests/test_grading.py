@@ -1,0 +1,98 @@
+"""The grading engine on hand-written suites: what an expert would give each one."""
+import pytest
+
+from graders.build import ROOT
+from graders.grading import grade, render
+from graders.runner import CAN_FORK, Runner
+from graders.suites import from_notebook
+from tests.conftest import suite
+
+ALL_DEFECTS = {
+    "startup-skips-catalogue", "create-item-returns-200", "missing-item-returns-200-null",
+    "created-item-not-saved", "zero-price-accepted", "empty-name-accepted",
+    "list-shows-startup-snapshot",
+}
+
+
+def caught(report):
+    return {d.id for d in report.defects if d.caught}
+
+
+def invalid(report):
+    return {t.nodeid.split("::")[-1]: t.message for t in report.tests if not t.valid}
+
+
+def test_the_reference_solution_catches_every_defect(ex01):
+    report = grade(ex01, from_notebook(ROOT / "solutions/ex01_testclient/ex01_testclient.ipynb"))
+    assert report.valid and not report.errors
+    assert caught(report) == ALL_DEFECTS
+    assert report.score == 1.0
+
+
+def test_a_weak_suite_gets_partial_credit(ex01):
+    report = grade(ex01, suite("weak"))
+    assert report.valid
+    assert caught(report) == {"create-item-returns-200"}
+    assert report.score == pytest.approx(1 / 7, abs=1e-3)
+    text = render(report, hints=1)
+    assert "Caught 1 of 7 planted defects" in text
+    assert "Does the service remember what you told it?" in text  # rung 1 of a missed defect
+    assert "The answer to a POST can look perfect" not in text  # rung 2 stays hidden
+
+
+def test_tests_that_fail_on_a_correct_app_are_invalid_and_zero_the_score(ex01):
+    report = grade(ex01, suite("wrong"))
+    problems = invalid(report)
+    assert set(problems) == {"test_the_anvil_has_id_1", "test_the_list_starts_with_the_anvil",
+                             "test_items_without_starting_the_app"}
+    # Ids and order are free in the specification: the real app passes, a wheat does not.
+    assert problems["test_the_anvil_has_id_1"].startswith("fails on a correct version of the app")
+    assert problems["test_the_list_starts_with_the_anvil"].startswith("fails on a correct version")
+    # Without `with` the lifespan never runs, so the real app has no database.
+    assert problems["test_items_without_starting_the_app"].startswith("fails on the real app")
+    assert "sessionmaker" in problems["test_items_without_starting_the_app"]
+    assert not report.valid and report.score == 0.0
+    assert caught(report) == {"create-item-returns-200"}  # what the valid test would earn
+
+
+def test_an_empty_suite_scores_zero(ex01):
+    report = grade(ex01, suite("empty"))
+    assert report.score == 0.0 and not report.valid
+    assert report.errors == ["no tests were collected: write functions whose names start with test_"]
+
+
+def test_a_suite_that_does_not_compile_scores_zero_with_the_error(ex01):
+    report = grade(ex01, "def test_x(:\n    pass\n")
+    assert report.score == 0.0 and not report.valid and not report.tests
+    assert any("SyntaxError" in e or "invalid syntax" in e for e in report.errors), report.errors
+
+
+def test_a_hang_is_invalid_on_a_correct_app_and_a_catch_on_a_defect(ex01_quick):
+    report = grade(ex01_quick, suite("hangs"))
+    problems = invalid(report)
+    assert set(problems) == {"test_forever"}
+    assert "did not finish in time" in problems["test_forever"]
+    waits = next(t for t in report.tests if t.nodeid.endswith("test_waits_for_201"))
+    assert waits.valid and waits.catches == ["create-item-returns-200"]
+
+
+def test_tests_that_end_the_process_cost_only_themselves(ex01):
+    report = grade(ex01, suite("exits"))
+    assert set(invalid(report)) == {"test_exit_with_os_exit", "test_exit_with_sys_exit"}
+    rejects = next(t for t in report.tests if t.nodeid.endswith("test_zero_price_is_rejected"))
+    assert rejects.valid and rejects.catches == ["zero-price-accepted"]
+
+
+def test_variants_cannot_be_told_apart_by_module_files_or_names(ex01):
+    report = grade(ex01, suite("fingerprint"))
+    assert report.valid
+    assert caught(report) == set()
+
+
+@pytest.mark.skipif(not CAN_FORK, reason="no fork on this platform: spawning is the only path")
+def test_spawned_children_grade_like_forked_ones(ex01):
+    text = suite("weak")
+    with Runner(text, use_fork=False) as runner:
+        spawned = grade(ex01, text, runner=runner)
+    forked = grade(ex01, text)
+    assert spawned.to_json() == forked.to_json()

@@ -1,0 +1,62 @@
+"""The notebooks: built from their sources, and every lesson runs top to bottom, cleanly."""
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from graders.build import ROOT, stale
+
+LESSONS = sorted((ROOT / "course").glob("*.ipynb"))
+WARNING = re.compile(r"warning", re.IGNORECASE)
+
+
+def execute(path: Path) -> nbformat.NotebookNode:
+    notebook = nbformat.read(path, as_version=4)
+    # A cell tagged raises-exception may fail (on purpose); any other failing cell raises here.
+    NotebookClient(notebook, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    return notebook
+
+
+def text_of(output) -> str:
+    if output.output_type == "stream":
+        return output.text
+    if output.output_type == "error":
+        return "\n".join(output.traceback)
+    return "\n".join(str(v) for v in output.get("data", {}).values())
+
+
+def test_generated_notebooks_match_their_sources():
+    assert stale() == []
+
+
+def test_there_is_a_lesson():
+    assert LESSONS
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=[p.stem for p in LESSONS])
+def test_lesson_runs_top_to_bottom_without_warnings(path):
+    notebook = execute(path)
+    for number, cell in enumerate(notebook.cells):
+        if cell.cell_type != "code":
+            continue
+        tags = cell.metadata.get("tags", [])
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        if "raises-exception" in tags:
+            assert errors, f"cell {number} is tagged raises-exception but did not fail"
+        for output in cell.outputs:
+            assert output.get("name") != "stderr", f"cell {number} wrote to stderr:\n{output.text}"
+            if output.output_type != "error":
+                assert not WARNING.search(text_of(output)), f"cell {number} shows a warning:\n{text_of(output)}"
+
+
+def test_the_exercise_solution_earns_full_marks_in_a_kernel():
+    notebook = execute(ROOT / "solutions/ex01_testclient/ex01_testclient.ipynb")
+    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in notebook.cells}
+    feedback = "".join(text_of(o) for o in cells["feedback"].outputs)
+    assert "Caught 7 of 7 planted defects" in feedback, feedback
+    grade = [o for o in cells["autograder"].outputs if o.output_type == "execute_result"]
+    assert grade and float(grade[0].data["text/plain"]) == 10.0, cells["autograder"].outputs
+    assert not any(o.get("name") == "stderr" or o.output_type == "error" for o in cells["autograder"].outputs)
