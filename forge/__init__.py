@@ -5,3 +5,9 @@ an app factory with a lifespan (`main`), one router per resource (`routers/`), o
 dependencies (`dependencies`), SQLAlchemy 2 models and sessions (`database`, `models`) and
 Pydantic schemas (`schemas`).
 """
+
+import logging
+
+# A library logs through its own logger and leaves output to the application (and to pytest's
+# caplog): without a handler, Python would print warnings and errors to stderr.
+logging.getLogger("forge").addHandler(logging.NullHandler())

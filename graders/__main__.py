@@ -73,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("build", help="build the notebooks from their sources and the release")
     p.add_argument("--check", action="store_true", help="only report what is out of date")
+    p.add_argument("names", nargs="*", help="only these sources, by file name without .py")
     p.set_defaults(run=build.main)
 
     args = parser.parse_args(argv)

@@ -41,14 +41,19 @@ def to_notebook(source: Path, target: Path) -> None:
     nbformat.write(notebook, target)
 
 
-def build(target: Path) -> list[Path]:
-    """Write every generated notebook under `target`; return their paths relative to it."""
+def build(target: Path, only: set[str] | None = None) -> list[Path]:
+    """Write every generated notebook under `target` (or those whose source stems are in
+    `only`); return their paths relative to `target`."""
     built: list[Path] = []
-    for source in sorted((ROOT / LESSON_SOURCES).glob("*.py")):
+
+    def chosen(directory: str) -> list[Path]:
+        return [p for p in sorted((ROOT / directory).glob("*.py")) if not only or p.stem in only]
+
+    for source in chosen(LESSON_SOURCES):
         out = Path("course") / f"{source.stem}.ipynb"
         to_notebook(source, target / out)
         built.append(out)
-    exercises = sorted((ROOT / SOLUTION_SOURCES).glob("*.py"))
+    exercises = chosen(SOLUTION_SOURCES)
     for source in exercises:
         out = Path("solutions") / source.stem / f"{source.stem}.ipynb"
         to_notebook(source, target / out)
@@ -111,6 +116,6 @@ def main(args) -> int:
             return 1
         print("All generated notebooks are up to date.")
         return 0
-    for path in build(ROOT):
+    for path in build(ROOT, set(args.names)):
         print(f"built {path}")
     return 0

@@ -28,7 +28,8 @@ EVENTS_LIMIT = 4 * 2**20  # bytes of results a child may send
 CAN_FORK = hasattr(os, "fork") and sys.platform != "darwin"
 PRELOAD = (
     "pytest", "_pytest.assertion.rewrite", "pytest_asyncio.plugin", "anyio.pytest_plugin",
-    "fastapi", "fastapi.testclient", "sqlalchemy.orm", "pydantic", "httpx", "jwt",
+    "fastapi", "fastapi.testclient", "anyio._backends._asyncio", "sqlalchemy.orm",
+    "sqlalchemy.dialects.sqlite.pysqlite", "sqlite3", "pydantic", "httpx", "jwt",
 )
 
 
@@ -44,6 +45,32 @@ def warm_up() -> None:
                 importlib.import_module(name)
             except ImportError:
                 pass
+        _exercise_the_stack()
+
+
+def _exercise_the_stack() -> None:
+    """One request through a throwaway app (never the app under test) with a lifespan and a
+    database: it loads what FastAPI, Starlette, anyio and SQLAlchemy import lazily."""
+    from contextlib import asynccontextmanager
+
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import StaticPool
+
+    @asynccontextmanager
+    async def lifespan(app):
+        engine = create_engine("sqlite://", poolclass=StaticPool,
+                               connect_args={"check_same_thread": False})
+        with engine.begin() as connection:
+            connection.execute(text("select 1"))
+        yield
+        engine.dispose()
+
+    app = FastAPI(lifespan=lifespan)
+    app.get("/")(lambda: {"ok": True})
+    with TestClient(app) as client:
+        client.get("/")
 
 
 @dataclass

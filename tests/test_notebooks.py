@@ -7,8 +7,10 @@ import pytest
 from nbclient import NotebookClient
 
 from graders.build import ROOT, stale
+from graders.exercises import all_exercises
 
 LESSONS = sorted((ROOT / "course").glob("*.ipynb"))
+EXERCISES = sorted(all_exercises())
 WARNING = re.compile(r"warning", re.IGNORECASE)
 
 
@@ -52,11 +54,14 @@ def test_lesson_runs_top_to_bottom_without_warnings(path):
                 assert not WARNING.search(text_of(output)), f"cell {number} shows a warning:\n{text_of(output)}"
 
 
-def test_the_exercise_solution_earns_full_marks_in_a_kernel():
-    notebook = execute(ROOT / "solutions/ex01_testclient/ex01_testclient.ipynb")
+@pytest.mark.parametrize("exercise", EXERCISES)
+def test_the_exercise_solution_earns_full_marks_in_a_kernel(exercise):
+    notebook = execute(ROOT / "solutions" / exercise / f"{exercise}.ipynb")
     cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in notebook.cells}
+    total = len(all_exercises()[exercise].chaffs)
     feedback = "".join(text_of(o) for o in cells["feedback"].outputs)
-    assert "Caught 7 of 7 planted defects" in feedback, feedback
-    grade = [o for o in cells["autograder"].outputs if o.output_type == "execute_result"]
-    assert grade and float(grade[0].data["text/plain"]) == 10.0, cells["autograder"].outputs
-    assert not any(o.get("name") == "stderr" or o.output_type == "error" for o in cells["autograder"].outputs)
+    assert f"Caught {total} of {total} planted defects" in feedback, feedback
+    grade = cells["autograder"]
+    values = [o for o in grade.outputs if o.output_type == "execute_result"]
+    assert values and float(values[0].data["text/plain"]) == grade.metadata.nbgrader.points, grade.outputs
+    assert not any(o.get("name") == "stderr" or o.output_type == "error" for o in grade.outputs)
