@@ -15,7 +15,11 @@ import importlib.util
 import json
 import os
 import resource
+import signal
 import sys
+import time
+
+import pytest
 
 PYTEST_ARGS = [
     "-q", "-p", "no:cacheprovider", "-p", "no:unraisableexception", "-p", "no:randomly",
@@ -56,9 +60,10 @@ class PatchedSources(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 class Recorder:
     """A pytest plugin that streams each test's outcome to the parent as JSON lines."""
 
-    def __init__(self, fd: int, order: list[str] | None):
+    def __init__(self, fd: int, order: list[str] | None, isolate: float | None = None):
         self.out = os.fdopen(fd, "w", buffering=1)
         self.order = order
+        self.isolate = isolate  # when set: each test in a process of its own, with this timeout
 
     def send(self, **event) -> None:
         self.out.write(json.dumps(event) + "\n")
@@ -86,6 +91,66 @@ class Recorder:
 
     def pytest_runtest_logfinish(self, nodeid, location):
         self.send(event="finish", nodeid=nodeid)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item, nextitem):
+        """In isolation mode, run each test alone: in a fork of this process as it was after
+        collection, so no other test's leftovers (overrides, rows, globals) can reach it."""
+        if self.isolate is None:
+            return None
+        from _pytest.runner import runtestprotocol
+
+        item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                runtestprotocol(item, nextitem=None, log=True)
+                leaked = _leaked_overrides()
+                if leaked:
+                    self.send(event="leak", nodeid=item.nodeid, overrides=leaked)
+                self.out.flush()
+                os._exit(COMPLETED)
+            finally:
+                os._exit(1)
+        status = _wait(pid, self.isolate)
+        if status is None:
+            self.send(event="report", nodeid=item.nodeid, when="call", outcome="timeout",
+                      message="did not finish in time when run alone")
+        elif not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == COMPLETED):
+            self.send(event="report", nodeid=item.nodeid, when="call", outcome="failed",
+                      message=f"ended its test process when run alone ({_status(status)})")
+        item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+        return True
+
+
+COMPLETED = 77  # the exit status of a test process that ran its test to the end
+
+
+def _wait(pid: int, timeout: float) -> int | None:
+    deadline = time.monotonic() + timeout
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            return None
+        time.sleep(0.002)
+
+
+def _status(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"killed by signal {os.WTERMSIG(status)}"
+    return f"exit status {os.WEXITSTATUS(status)}"
+
+
+def _leaked_overrides() -> list[str]:
+    """Dependency overrides a test left on the module-level app after its teardown."""
+    main = sys.modules.get("forge.main")
+    app = getattr(main, "app", None)
+    overrides = getattr(app, "dependency_overrides", None) or {}
+    return sorted(getattr(key, "__name__", repr(key)) for key in overrides)
 
 
 def _message(report) -> str:
@@ -123,9 +188,7 @@ def run_job(job: dict, fd: int) -> None:
     os.environ.clear()
     os.environ.update(job["env"])
     sys.meta_path.insert(0, PatchedSources(job["sources"]))
-    recorder = Recorder(fd, job.get("order"))
-    import pytest
-
+    recorder = Recorder(fd, job.get("order"), job.get("isolate"))
     args = [job["suite"], "--rootdir", job["scratch"], "-c", job["ini"], *PYTEST_ARGS]
     code = pytest.main(args, plugins=[recorder])
     recorder.send(event="exit", code=int(code))

@@ -57,6 +57,7 @@ class Exercise:
     wheats: tuple[Variant, ...]
     chaffs: tuple[Variant, ...]
     timeout: float = 20.0  # wall-clock seconds for one run of the suite against one variant
+    hygiene: str = "warn"  # "strict": order dependence and leaked overrides make a test invalid
     source: Path = field(default=Path(), compare=False)
 
     @property
@@ -125,10 +126,13 @@ def load_exercise(path: Path) -> Exercise:
             id=raw["id"], title=raw["title"], section=raw["section"], lesson=raw["lesson"],
             wheats=tuple(_variant(w, "wheat", where) for w in raw.get("wheat", ())),
             chaffs=tuple(_variant(c, "chaff", where) for c in raw.get("chaff", ())),
-            timeout=float(raw.get("timeout", Exercise.timeout)), source=path,
+            timeout=float(raw.get("timeout", Exercise.timeout)),
+            hygiene=raw.get("hygiene", Exercise.hygiene), source=path,
         )
     except KeyError as missing:
         raise ExerciseError(f"{where}: missing key {missing}") from None
+    if exercise.hygiene not in ("warn", "strict"):
+        raise ExerciseError(f"{where}: hygiene must be \"warn\" or \"strict\"")
     ids = [v.id for v in (*exercise.correct_apps, *exercise.chaffs)]
     if len(ids) != len(set(ids)):
         raise ExerciseError(f"{where}: variant ids must be unique: {ids}")

@@ -2,12 +2,20 @@
 
 1. Every test runs against every correct app (the real one and the wheats). A test that fails
    on any of them is invalid: it asserts something the specification does not promise.
-2. A planted defect (chaff) is caught when at least one valid test fails against it (a hang
-   on a chaff counts as failing). The suite's score is the weighted share of defects caught,
-   and 0 while any test is invalid or the suite cannot be collected.
+2. Hygiene, on the real app, for the tests still valid: the suite runs again (a test whose
+   outcome changes is flaky: invalid), each test runs alone (one that fails alone relies on
+   another test: invalid), and the tests run in a shuffled order (one that then fails depends on
+   state that others leave behind: a warning, or invalid where the exercise says hygiene is
+   strict). Dependency overrides left on `forge.main.app` after a test are reported the same way.
+3. A planted defect (chaff) is caught when at least one valid test fails against it, in two
+   separate runs (a hang on a chaff counts as failing). The suite's score is the weighted share
+   of defects caught, and 0 while any test is invalid or the suite cannot be collected.
 """
 from __future__ import annotations
 
+import hashlib
+import random
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 
 from graders.exercises import REFERENCE, Exercise
@@ -22,6 +30,7 @@ class TestReport:
     valid: bool
     message: str = ""  # why it is invalid
     catches: list[str] = field(default_factory=list)  # ids of the defects it catches
+    warnings: list[str] = field(default_factory=list)  # hygiene problems that cost nothing (yet)
 
 
 @dataclass
@@ -55,16 +64,34 @@ class Report:
         return data
 
 
-def grade(exercise: Exercise, suite_source: str, *, runner: Runner | None = None) -> Report:
-    own_runner = runner is None
-    runner = runner or Runner(suite_source, timeout=exercise.timeout)
-    try:
-        jobs = [Job(v.id, v.sources()) for v in (*exercise.correct_apps, *exercise.chaffs)]
-        results = runner.run(jobs)
-    finally:
-        if own_runner:
-            runner.__exit__(None, None, None)
-    return judge(exercise, results)
+def grade(exercise: Exercise, suite_source: str, *, runner: Runner | None = None,
+          hygiene: bool = True) -> Report:
+    """Grade a suite: every variant first, then (for the valid tests) the hygiene runs on the
+    real app and a second run on each defect the suite seemed to catch."""
+    with nullcontext(runner) if runner else Runner(suite_source, timeout=exercise.timeout) as runner:
+        variants = (*exercise.correct_apps, *exercise.chaffs)
+        results = runner.run([Job(v.id, v.sources()) for v in variants])
+        report = judge(exercise, results)
+        valid = [t.nodeid for t in report.tests if t.valid]
+        if hygiene and valid:
+            everything = [t.nodeid for t in report.tests]  # alone, the invalid ones too: see _validity
+            jobs = [Job(ALONE, {}, order=everything, isolate=True),
+                    Job(SHUFFLED, {}, order=shuffled(valid, suite_source)),
+                    Job(AGAIN, {})]
+            jobs += [Job(CONFIRM + d.id, exercise.chaff(d.id).sources()) for d in report.defects if d.caught]
+            results.update(runner.run(jobs))
+            report = judge(exercise, results)
+    return report
+
+
+ALONE, SHUFFLED, AGAIN, CONFIRM = "hygiene:alone", "hygiene:shuffled", "hygiene:again", "confirm:"
+
+
+def shuffled(nodeids: list[str], suite_source: str) -> list[str]:
+    """Another order for the tests: random, but the same for the same suite."""
+    order = list(nodeids)
+    random.Random(hashlib.sha256(suite_source.encode()).digest()).shuffle(order)
+    return order if order != nodeids else order[::-1]
 
 
 def judge(exercise: Exercise, results: dict[str, RunResult]) -> Report:
@@ -73,11 +100,15 @@ def judge(exercise: Exercise, results: dict[str, RunResult]) -> Report:
     tests = [_validity(nodeid, exercise, results) for nodeid in reference.collected]
     if not reference.collected and not errors:
         errors.append("no tests were collected: write functions whose names start with test_")
+    for test in tests:
+        if test.valid:
+            _hygiene(test, exercise, results)
     valid_tests = [t for t in tests if t.valid]
     defects = []
     for number, chaff in enumerate(exercise.chaffs, start=1):
-        outcome = results[chaff.id]
-        catchers = [t.nodeid for t in valid_tests if _fails(outcome, t.nodeid)]
+        runs = [results[chaff.id]] + ([results[CONFIRM + chaff.id]] if CONFIRM + chaff.id in results else [])
+        # Caught only when caught every time: a defect is not caught by luck.
+        catchers = [t.nodeid for t in valid_tests if all(_fails(run, t.nodeid) for run in runs)]
         for test in valid_tests:
             if test.nodeid in catchers:
                 test.catches.append(chaff.id)
@@ -102,16 +133,47 @@ def _validity(nodeid: str, exercise: Exercise, results: dict[str, RunResult]) ->
         where = "the real app" if app.id == REFERENCE else "a correct version of the app"
         if test is None:
             detail = "it did not run there (" + "; ".join(results[app.id].errors or ["no result"]) + ")"
-        elif test.outcome == "timeout":
-            detail = test.message
         else:
             detail = test.message or test.outcome
+        alone = results[ALONE].tests.get(nodeid) if ALONE in results else None
         why = ("it fails on the real app, so it checks something the app does not do"
                if app.id == REFERENCE else
                "it fails on a correct app that differs only where the specification leaves "
                "freedom (ids, order, wording, extra fields): it over-specifies")
+        if app.id == REFERENCE and alone is not None and alone.outcome in PASSING:
+            why = ("it passes when run alone, so a test that runs before it leaves state behind "
+                   "(dependency_overrides, rows, globals): fix that test's teardown")
         return TestReport(nodeid, False, f"fails on {where}: {detail}\n  why this matters: {why}")
     return TestReport(nodeid, True)
+
+
+def _hygiene(test: TestReport, exercise: Exercise, results: dict[str, RunResult]) -> None:
+    """Flaky, alone and shuffled runs on the real app; overrides left behind."""
+    def outcome(key: str):
+        return results[key].tests.get(test.nodeid) if key in results else None
+
+    def invalidate(message: str) -> None:
+        test.valid, test.message = False, message
+
+    again, alone, other_order = outcome(AGAIN), outcome(ALONE), outcome(SHUFFLED)
+    if AGAIN in results and (again is None or again.outcome not in PASSING):
+        return invalidate("flaky: it passed on the real app, then failed when the suite ran again: "
+                          f"{again.message if again else 'it did not run'}")
+    if ALONE in results and (alone is None or alone.outcome not in PASSING):
+        return invalidate("fails when run alone on the real app: it relies on a test that ran "
+                          f"before it. {alone.message if alone else ''}".rstrip())
+    problems = []
+    if SHUFFLED in results and (other_order is None or other_order.outcome not in PASSING):
+        problems.append("fails when the tests run in another order, though it passes alone: an "
+                        "earlier test leaves state behind (dependency_overrides, rows, globals). "
+                        f"{other_order.message if other_order else ''}".rstrip())
+    leaked = results[ALONE].leaks.get(test.nodeid) if ALONE in results else None
+    if leaked:
+        problems.append(f"leaves dependency_overrides set on forge.main.app after it ends "
+                        f"({', '.join(leaked)}): clear them in a fixture's teardown")
+    if problems and exercise.hygiene == "strict":
+        return invalidate("; ".join(problems))
+    test.warnings += problems
 
 
 def render(report: Report, hints: int = 0) -> str:
@@ -130,6 +192,12 @@ def render(report: Report, hints: int = 0) -> str:
                      f"{len(invalid)} invalid")
     for test in invalid:
         lines.append(f"  ✗ {_short(test.nodeid)} {test.message}")
+    warned = [t for t in report.tests if t.warnings]
+    if warned:
+        lines.append("Hygiene (these cost nothing here, but break real suites):")
+        for test in warned:
+            for warning in test.warnings:
+                lines.append(f"  ! {_short(test.nodeid)} {warning}")
     valid = [t for t in report.tests if t.valid]
     if valid and report.defects:
         lines.append("Which test catches which defect:")

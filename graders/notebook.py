@@ -28,13 +28,17 @@ def setup(raise_on_error: bool = True) -> None:
 
     ipytest.autoconfig(clean="test_*", raise_on_error=raise_on_error,
                        addopts=("-q", "--color=yes", "-p", "no:cacheprovider",
-                                "-o", "asyncio_default_fixture_loop_scope=function"))
+                                # pytest-asyncio's loop scope, set once, and anyio's plugin,
+                                # which TestClient has imported before pytest starts.
+                                "-o", "asyncio_default_fixture_loop_scope=function",
+                                "-W", "ignore::pytest.PytestAssertRewriteWarning"))
 
 
 def show(obj) -> None:
     """Display the real source of a function, class or module of the app, with its file."""
     from IPython.display import Markdown, display
 
+    obj = inspect.unwrap(obj)  # the function itself, not a decorator's wrapper
     lines, start = inspect.getsourcelines(obj)
     path = Path(inspect.getsourcefile(obj)).resolve()
     package_root = Path(__file__).resolve().parent.parent

@@ -86,6 +86,7 @@ class RunResult:
     collected: list[str] = field(default_factory=list)
     tests: dict[str, TestResult] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    leaks: dict[str, list[str]] = field(default_factory=dict)  # test -> overrides it left set
 
 
 @dataclass
@@ -93,6 +94,7 @@ class Job:
     key: str
     sources: dict[str, str]
     order: list[str] | None = None  # run only these tests, in this order
+    isolate: bool = False  # each test alone, in a fork of the process as it was after collection
 
 
 class _Child:
@@ -145,6 +147,7 @@ class Runner:
         return {
             "scratch": str(scratch), "suite": str(scratch / SUITE_FILE), "ini": str(self.ini),
             "sources": job.sources, "order": job.order,
+            "isolate": self.timeout if job.isolate else None,
             "timeout": self.timeout, "memory": MEMORY_LIMIT, "env": _child_env(scratch),
         }
 
@@ -270,6 +273,8 @@ def _merge(result: RunResult, job: Job, events: list[dict]) -> Job | None:
             nodeid = str(event.get("nodeid"))
             if nodeid not in result.tests or event.get("outcome") == "failed" and result.tests[nodeid].outcome == "passed":
                 result.tests[nodeid] = TestResult(str(event.get("outcome")), str(event.get("message", "")))
+        elif kind == "leak":
+            result.leaks[str(event.get("nodeid"))] = [str(o) for o in event.get("overrides", [])]
         elif kind == "finish":
             started = None
         elif kind == "exit":
@@ -292,4 +297,4 @@ def _merge(result: RunResult, job: Job, events: list[dict]) -> Job | None:
     remaining = [n for n in (job.order or collected) if n not in result.tests and n in collected]
     if not remaining:
         return None
-    return Job(job.key, job.sources, order=remaining)
+    return Job(job.key, job.sources, order=remaining, isolate=job.isolate)

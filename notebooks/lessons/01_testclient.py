@@ -33,18 +33,6 @@
 from graders.notebook import setup, show
 setup()
 
-# %%
-# Course plumbing, not part of the lesson: it keeps pytest's report free of two notices about
-# the course's own set-up (pytest-asyncio's default loop scope, and anyio's pytest plugin being
-# imported before pytest starts). Neither has anything to do with the tests you write.
-import os
-
-os.environ["PYTEST_ADDOPTS"] = " ".join([
-    os.environ.get("PYTEST_ADDOPTS", ""),
-    "-o asyncio_default_fixture_loop_scope=function",
-    "-W ignore::pytest.PytestAssertRewriteWarning",
-]).strip()
-
 # %% [markdown]
 # ## 1. What TestClient is
 #
@@ -62,6 +50,8 @@ os.environ["PYTEST_ADDOPTS"] = " ".join([
 #   connection, is special: it calls your app instead.
 # - `fastapi.testclient.TestClient` is not a FastAPI wrapper around Starlette's client. It *is*
 #   Starlette's class, re-exported under a FastAPI name. Let's check both.
+#
+# Since nothing listens on a port, test processes running side by side can't collide over one.
 
 # %%
 from importlib.metadata import version
@@ -378,6 +368,7 @@ async def price_list_lifespan(app: FastAPI):
     app.state.prices = {"horseshoe": 12, "nail": 0.2}
     yield
     events.append("shutdown")
+    del app.state.prices                     # shutdown releases what startup made
 
 
 shop = FastAPI(lifespan=price_list_lifespan)
@@ -411,7 +402,7 @@ print("after the with block, events:", events)
 #    are skipped.
 # 2. Without startup, the route that needs the price list fails, and the failure reaches your
 #    code as a Python **exception** (`AttributeError`). There is no response at all, so no status
-#    code to look at.
+#    code to look at. (Section 6 shows an app where the same mistake gives a 500 instead.)
 # 3. With `with`, startup has finished before the first request and shutdown runs when the block
 #    ends.
 #
@@ -443,45 +434,31 @@ def test_lifespan_runs_startup_then_shutdown():
 # %% [markdown]
 # ## 6. The forge service and its lifespan
 #
-# The course's service, **forge**, depends on its lifespan in the same way. Here is the real
-# code: startup creates the database engine and the tables, stores a session factory on
-# `app.state` and loads a starter catalogue; shutdown disposes of the engine. `create_app()` builds
-# a fresh app each time it is called, and the module also keeps one ready-made `app`.
-
-# %%
-import forge.main
-
-show(forge.main.lifespan)
-show(forge.main.create_app)
-
-# %% [markdown]
-# Every route that touches the database gets its session through the `get_db` dependency, which
-# reads the session factory that only the lifespan puts on `app.state`:
+# The course's service, **forge**, depends on its lifespan in the same way. Below is the real
+# code of `forge/main.py`: startup creates the database engine and the tables, stores a session
+# factory on `app.state` and loads a starter catalogue; shutdown disposes of the engine.
+# `create_app()` builds a fresh app each time it is called, and the module also keeps one
+# ready-made `app`. Every route that touches the database gets its session through the `get_db`
+# dependency, which reads the session factory that only the lifespan puts on `app.state`.
 
 # %%
 import forge.dependencies
+import forge.main
+from forge.main import create_app
 
+show(forge.main)
 show(forge.dependencies.get_db)
 
 # %% [markdown]
-# So a forge client created without `with` splits the routes in two. The health check needs no
-# database and answers normally:
-
-# %%
-from forge.main import create_app
-
-bare_forge = TestClient(create_app())
-print(bare_forge.get("/forge/health").json())
-
-# %% [markdown]
-# The item routes need the session factory. Here is the tempting one-line fixture, without
-# `with`. **This cell fails on purpose**: the health test passes, and the items test fails with
-# `AttributeError: 'State' object has no attribute 'sessionmaker'`, raised from inside `get_db`.
-# (The `--tb=line` option after `%%ipytest` asks pytest for a one-line report per failure; the
-# full traceback runs through a long stack of Starlette and FastAPI frames into `get_db`.)
+# So a forge client created without `with` splits the routes in two: the health check needs no
+# database and answers normally, while the item routes need the session factory. Here is the
+# tempting one-line fixture, without `with`. **This cell fails on purpose**: the health test
+# passes and the items test fails with `assert 500 == 200`. (The options after `%%ipytest` keep
+# pytest's report short: one line per failure, and without the log that forge writes for the
+# error. The next cells show that log.)
 
 # %% tags=["raises-exception"]
-# %%ipytest --tb=line
+# %%ipytest --tb=line --show-capture=no
 @pytest.fixture
 def forge_without_startup():
     return TestClient(create_app())
@@ -496,26 +473,46 @@ def test_items_without_startup(forge_without_startup):
 
 
 # %% [markdown]
-# ### A deterministic error, not a flaky 500
+# ### A 500 here, an exception there: never a flaky test
 #
-# This failure is completely repeatable: the same exception, from the same line, every time.
-# And it is not a `500` response. By default `TestClient` is created with
-# `raise_server_exceptions=True`, which re-raises any exception that escapes the app inside your
-# test, so you see the real cause instead of a bare status code. Pass
-# `raise_server_exceptions=False` to get what an HTTP caller would see: a plain
-# `500 Internal Server Error`.
+# The price-list app in section 5 raised `AttributeError` straight into the caller. Forge answers
+# a 500 instead, and the reason is in its code: every request passes through a middleware that
+# tags the response with a trace id, and that middleware also catches any error a route left
+# unhandled, logs it, and answers a JSON 500 that carries the trace id.
 
 # %%
-errors = set()
-for attempt in range(5):
-    try:
-        TestClient(create_app()).get("/forge/items")
-    except AttributeError as error:
-        errors.add(f"{type(error).__name__}: {error}")
-print("distinct errors in 5 attempts:", errors)
+import forge.middleware
 
-as_a_caller = TestClient(create_app(), raise_server_exceptions=False).get("/forge/items")
-print("with raise_server_exceptions=False:", as_a_caller.status_code, repr(as_a_caller.text))
+show(forge.middleware.install_trace_ids)
+
+# %% [markdown]
+# What a test sees when a route blows up therefore depends on where the error stops:
+#
+# - **An error that escapes the app** reaches `TestClient`, which by default
+#   (`raise_server_exceptions=True`) raises it again inside your test, so the real cause is right
+#   in front of you. Create the client with `raise_server_exceptions=False` to get what an HTTP
+#   caller would get instead: a plain `500 Internal Server Error`.
+# - **An error the app catches itself**, as forge's middleware does, never reaches `TestClient`.
+#   You get the app's own 500 response, and the cause is in the app's log. Below, the standard
+#   library's `assertLogs` collects forge's log records (inside a pytest test, the `caplog` fixture
+#   does the same job).
+#
+# Either way the outcome is **deterministic**: the same missing startup gives the same failure on
+# every run.
+
+# %%
+from unittest import TestCase
+
+outcomes = set()
+with TestCase().assertLogs("forge", level="ERROR") as logged:
+    for attempt in range(5):
+        response = TestClient(create_app()).get("/forge/items")
+        outcomes.add((response.status_code, response.json()["error"]))
+causes = {f"{type(error).__name__}: {error}" for error in (r.exc_info[1] for r in logged.records)}
+print("forge, 5 attempts:", outcomes, "| logged causes:", causes)
+
+as_a_caller = TestClient(shop, raise_server_exceptions=False).get("/prices")
+print("price-list app, raise_server_exceptions=False:", as_a_caller.status_code, repr(as_a_caller.text))
 
 # %% [markdown]
 # ### The fix: enter the client in the fixture
@@ -552,24 +549,22 @@ def test_items_answer_once_started(forge_client):
 # Leaving the block runs shutdown, but the client object keeps working: requests still go
 # through, because sending a request never needed the lifespan. What shutdown released is gone,
 # though. Forge's database lives only in memory, and disposing of the engine throws it away, so
-# an item route now finds no tables at all. Entering a client again runs startup again: a brand
-# new database with the starter catalogue and nothing else.
+# an item route now finds no tables at all (forge answers 500 and logs the cause). Entering a
+# client again runs startup again: a brand new database with the starter catalogue and nothing
+# else.
 
 # %%
-from sqlalchemy.exc import OperationalError
-
-app = create_app()
-with TestClient(app) as forge_demo:
+forge_app = create_app()
+with TestClient(forge_app) as forge_demo:
     forge_demo.post("/forge/items", json={"name": "bellows", "price": 60})
     print("inside:", [item["name"] for item in forge_demo.get("/forge/items").json()])
 
 print("after, /forge/health:", forge_demo.get("/forge/health").status_code)
-try:
-    forge_demo.get("/forge/items")
-except OperationalError as error:
-    print("after, /forge/items raised:", str(error.orig))
+with TestCase().assertLogs("forge", level="ERROR") as logged:
+    after = forge_demo.get("/forge/items")
+print("after, /forge/items:", after.status_code, "| logged cause:", logged.records[0].exc_info[1].orig)
 
-with TestClient(app) as again:
+with TestClient(forge_app) as again:
     print("entered again:", [item["name"] for item in again.get("/forge/items").json()])
 
 # %% [markdown]
@@ -581,7 +576,7 @@ with TestClient(app) as again:
 # ### `@app.on_event`: the old way
 #
 # Older code registers startup and shutdown handlers with `@app.on_event("startup")`. That API
-# is **deprecated**: FastAPI raises a `DeprecationWarning` when you use it. The handlers still
+# is **deprecated**: FastAPI emits a `DeprecationWarning` when you use it. The handlers still
 # run under `with TestClient(app)` if the app has no lifespan, but once you pass `lifespan=` to
 # `FastAPI(...)`, `on_event` handlers are **silently ignored**. The cell below records the notice
 # instead of letting it print, and shows both cases.
@@ -808,7 +803,7 @@ print(f"forge start-up + one request + shutdown: about {startup_ms:.0f} ms")
 # | what you want to check | what to use |
 # | --- | --- |
 # | validation, status codes, response bodies, error handling | `TestClient`: in process, no network, full control of startup and shutdown |
-# | the rules behind authentication (who may do what) | `TestClient`, with the current-user dependency replaced by a test user (lesson 3) |
+# | the rules behind authentication (who may do what) | `TestClient`, with the current-user dependency replaced by a test user (a later lesson) |
 # | your code that calls another service (a payment API, say) | `TestClient`, with the outgoing HTTP client provided by a dependency that the test replaces with one backed by a mock transport |
 # | streaming responses and WebSockets | `TestClient` as well: `client.stream(...)`, `client.websocket_connect(...)` |
 # | async tests that share async fixtures with the app's loop | an async client with an ASGI transport (a later lesson) |
@@ -816,27 +811,29 @@ print(f"forge start-up + one request + shutdown: about {startup_ms:.0f} ms")
 #
 # ## What the article gets wrong
 #
-# The article this course follows gets several details of this section wrong or out of date for
-# today's libraries:
+# The article this course follows is wrong or out of date on several points of this section,
+# measured on today's libraries:
 #
-# - *"Built on httpx"*: on Starlette 1.x, TestClient is built on **httpx2**, and FastAPI's
+# - **Built on httpx**: on Starlette 1.x, TestClient is built on **httpx2**, and FastAPI's
 #   `TestClient` is Starlette's class re-exported, not a wrapper around it.
-# - *"Sub-millisecond requests, thousands of tests per second"*: measured, it is a few hundred to
-#   about a thousand requests per second, a millisecond or more each.
-# - *"Doesn't manage cookies like a browser"*: it keeps a cookie jar like any HTTP client; what it
+# - **Sub-millisecond requests, thousands of tests per second**: expect a few hundred to about a
+#   thousand requests per second, a millisecond or more each.
+# - **No cookie handling, unlike a browser**: it keeps a cookie jar like any HTTP client; what it
 #   lacks is JavaScript and HTML rendering.
-# - *"You can't use the client outside a `with` block"*: you can, before and after it. Only the
-#   lifespan is skipped.
-# - *"Middleware, exception handlers and background tasks run synchronously"*: they run
+# - **The client is unusable outside a `with` block**: it works before and after the block; only
+#   the lifespan is skipped.
+# - **Middleware, exception handlers and background tasks run synchronously**: they run
 #   asynchronously on an event loop in another thread; your test simply waits until they are done.
-# - *"Forgetting `with` is the top cause of flaky tests"* and *"TestClient returns a 500"*: the
-#   failure is deterministic, and by default it is the app's exception raised into your test, not
-#   a 500.
-# - *"A fixture-scoped client speeds up the suite"*: a function-scoped fixture that enters the
+# - **A missing `with` makes tests flaky, and shows up as a 500 with no logs**: the failure is
+#   deterministic. With the default client, an error that escapes the app is raised into your
+#   test, not turned into a 500; you see a 500 only if the app itself converts errors into
+#   responses (as forge does), and then its log holds the cause.
+# - **A fixture-managed client speeds the suite up**: a function-scoped fixture that enters the
 #   client restarts the app for every test, which is the slow option; it buys isolation, not speed.
-# - *"Async tests without an event loop fail with RuntimeError: no running event loop"*: current
+# - **Async tests without an event loop end in a "no running event loop" RuntimeError**: current
 #   pytest fails them with "async def functions are not natively supported".
-# - `@app.on_event` is deprecated, and ignored when the app has a `lifespan=`.
+# - **`@app.on_event` and a lifespan are interchangeable**: `on_event` is deprecated, and ignored
+#   when the app has a `lifespan=`.
 #
 # ## Summary
 #
@@ -845,7 +842,8 @@ print(f"forge start-up + one request + shutdown: about {startup_ms:.0f} ms")
 # - Put the client in a `yield` fixture and enter it with `with`: startup runs before the test,
 #   shutdown after it, even when the test fails.
 # - Without `with`, requests still work, but the lifespan never runs. Routes that need what
-#   startup prepares raise an exception into your test, the same one on every run.
+#   startup prepares fail the same way on every run: with an exception raised into your test, or,
+#   when the app turns errors into responses (forge does), with a 500 whose cause is in the log.
 # - After the block, the client still sends requests, but whatever shutdown released (forge's
 #   in-memory database) is gone. Each new `with` starts the app afresh.
 # - Check exact status codes: **201** for creation, **404** for a missing resource, **422** for
