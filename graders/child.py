@@ -1,6 +1,6 @@
 """What runs inside a child process: one pytest session of the learner's suite against one
-variant of the app. Imported by the warm parent before it forks, or run as
-`python -m graders.child FD` (the portable path) with the job as JSON on stdin.
+variant of the app. Forked by the warm worker (graders/worker.py), or run as
+`python -m graders.child FD SCRATCH` (the portable path) with the job as JSON on stdin.
 
 The variant's patched modules are served by an import hook installed before anything imports
 the app, so decorators, `response_model` and Pydantic fields take the variant's form. The
@@ -164,12 +164,19 @@ def _message(report) -> str:
     return text[:MESSAGE_LIMIT]
 
 
-def limit_resources(timeout: float, memory_bytes: int) -> None:
+def contain(fd: int, timeout: float, memory_bytes: int, max_processes: int) -> None:
+    """Cut the child off from everything but its results pipe, then limit what it may use."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for stream in (0, 1, 2):
+        os.dup2(devnull, stream)
+    os.closerange(3, fd)
+    os.closerange(fd + 1, 1 << 16)
     cpu = int(timeout) + 1
     for limit, value in (
         (resource.RLIMIT_CPU, (cpu, cpu + 1)),
         (resource.RLIMIT_AS, (memory_bytes, memory_bytes)),
         (resource.RLIMIT_FSIZE, (16 * 2**20, 16 * 2**20)),
+        (resource.RLIMIT_NPROC, (max_processes, max_processes)),  # root ignores it: see runner
         (resource.RLIMIT_CORE, (0, 0)),
     ):
         try:
@@ -178,28 +185,33 @@ def limit_resources(timeout: float, memory_bytes: int) -> None:
             pass  # not allowed on this platform: the wall-clock timeout still holds
 
 
-def run_job(job: dict, fd: int) -> None:
-    """Run one job and report over `fd`. Never returns normally in a forked child."""
-    os.chdir(job["scratch"])
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for stream in (0, 1, 2):
-        os.dup2(devnull, stream)
-    limit_resources(job["timeout"], job["memory"])
+def run_job(job: dict, fd: int, scratch: str) -> None:
+    """Run one job in `scratch` and report over `fd`."""
+    os.chdir(scratch)
+    contain(fd, job["timeout"], job["memory"], job["max_processes"])
     os.environ.clear()
-    os.environ.update(job["env"])
+    os.environ.update({
+        "PATH": os.defpath, "HOME": scratch, "TMPDIR": scratch, "LANG": "C.UTF-8",
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1", "COLUMNS": "100",
+    })
+    sys.dont_write_bytecode = True
     sys.meta_path.insert(0, PatchedSources(job["sources"]))
     recorder = Recorder(fd, job.get("order"), job.get("isolate"))
-    args = [job["suite"], "--rootdir", job["scratch"], "-c", job["ini"], *PYTEST_ARGS]
+    args = [SUITE_FILE, "--rootdir", scratch, "-c", INI_FILE, *PYTEST_ARGS]
     code = pytest.main(args, plugins=[recorder])
     recorder.send(event="exit", code=int(code))
     recorder.out.flush()
 
 
+SUITE_FILE = "test_submission.py"
+INI_FILE = "pytest.ini"
+
+
 def main() -> None:
-    fd = int(sys.argv[1])
+    fd, scratch = int(sys.argv[1]), sys.argv[2]
     job = json.loads(sys.stdin.read())
     try:
-        run_job(job, fd)
+        run_job(job, fd, scratch)
     finally:
         os._exit(0)
 

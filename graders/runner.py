@@ -1,76 +1,31 @@
 """Run a learner's suite against app variants, each in a child process of its own.
 
-The fast path forks a warm parent that has already imported pytest, FastAPI and friends but
-never the app; each child chooses its variant before the app is imported. Where `fork` is
-missing, each child is a fresh `python -m graders.child` instead. Children run in parallel,
-one per core, each under a wall-clock timeout. A test still running when time is up is marked
-`timeout` and the tests after it are run again in a new child without it.
+The grading process never runs learner code. It hands jobs to a warm worker
+(graders/worker.py) that forks one child per job. The worker runs inside a bubblewrap sandbox
+where `bwrap` is installed (read-only file system, private /tmp, no network, its own process
+ids); elsewhere it runs with the children's resource limits alone, and `sandbox()` says so.
+A worker is started once per grading process and kept warm for the next suite.
+
+A test still running when its job's time is up is marked `timeout`, and the tests after it run
+again in a new job without it.
 """
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import selectors
 import shutil
-import signal
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from graders import child
-
-SUITE_FILE = "test_submission.py"
 MEMORY_LIMIT = 2 * 2**30
-EVENTS_LIMIT = 4 * 2**20  # bytes of results a child may send
-CAN_FORK = hasattr(os, "fork") and sys.platform != "darwin"
-PRELOAD = (
-    "pytest", "_pytest.assertion.rewrite", "pytest_asyncio.plugin", "anyio.pytest_plugin",
-    "fastapi", "fastapi.testclient", "anyio._backends._asyncio", "sqlalchemy.orm",
-    "sqlalchemy.dialects.sqlite.pysqlite", "sqlite3", "pydantic", "httpx", "jwt",
-)
-
-
-def warm_up() -> None:
-    """Import what every child needs, once, so that forked children start warm."""
-    import importlib
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for name in PRELOAD:
-            try:
-                importlib.import_module(name)
-            except ImportError:
-                pass
-        _exercise_the_stack()
-
-
-def _exercise_the_stack() -> None:
-    """One request through a throwaway app (never the app under test) with a lifespan and a
-    database: it loads what FastAPI, Starlette, anyio and SQLAlchemy import lazily."""
-    from contextlib import asynccontextmanager
-
-    from fastapi import FastAPI
-    from fastapi.testclient import TestClient
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.pool import StaticPool
-
-    @asynccontextmanager
-    async def lifespan(app):
-        engine = create_engine("sqlite://", poolclass=StaticPool,
-                               connect_args={"check_same_thread": False})
-        with engine.begin() as connection:
-            connection.execute(text("select 1"))
-        yield
-        engine.dispose()
-
-    app = FastAPI(lifespan=lifespan)
-    app.get("/")(lambda: {"ok": True})
-    with TestClient(app) as client:
-        client.get("/")
+MAX_PROCESSES = 512  # processes and threads of one worker and all its children
+SANDBOX_TMP_BYTES = 256 * 2**20
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass
@@ -97,161 +52,187 @@ class Job:
     isolate: bool = False  # each test alone, in a fork of the process as it was after collection
 
 
-class _Child:
-    def __init__(self, job: Job, pid: int, fd: int, deadline: float, popen=None):
-        self.job, self.pid, self.fd, self.deadline, self.popen = job, pid, fd, deadline, popen
+def sandbox() -> str:
+    """How learner code is contained on this machine, for reports."""
+    if _bwrap_command():
+        return "bubblewrap sandbox (read-only files, private /tmp, no network) and resource limits"
+    return "resource limits only (no bubblewrap on this machine)"
+
+
+def _bwrap_command() -> list[str]:
+    bwrap = shutil.which("bwrap")
+    if bwrap is None or not sys.platform.startswith("linux"):
+        return []
+    # --cap-drop ALL matters when grading as root: with its capabilities, root could remount
+    # the read-only file system.
+    return [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+            "--size", str(SANDBOX_TMP_BYTES), "--tmpfs", "/tmp",
+            "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+            "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--"]
+
+
+def _pids_cgroup() -> Path | None:
+    """For root, whom RLIMIT_NPROC does not bind: a pids cgroup that caps the worker's
+    processes and threads (fork bombs). Created where the machine lets us, else None."""
+    if not hasattr(os, "getuid") or os.getuid() != 0:
+        return None
+    for base in (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup")):
+        group = base / f"graders-{os.getpid()}-{len(_workers)}"
+        try:
+            if base == Path("/sys/fs/cgroup"):
+                (base / "cgroup.subtree_control").write_text("+pids")
+            group.mkdir(exist_ok=True)
+            (group / "pids.max").write_text(str(MAX_PROCESSES))
+            return group
+        except OSError:
+            try:
+                group.rmdir()
+            except OSError:
+                pass
+    return None
+
+
+class WorkerDied(RuntimeError):
+    pass
+
+
+class WorkerProcess:
+    """The grading side of a warm worker: send jobs, collect their events."""
+
+    def __init__(self, parallel: int, fork: bool = True):
+        command = [*_bwrap_command(), sys.executable, "-m", "graders.worker", str(parallel)]
+        if not fork:
+            command.append("--spawn")
+        self.cgroup = _pids_cgroup()
+        if self.cgroup is not None:  # join it before anything else starts
+            command = ["sh", "-c", 'echo $$ > "$0" && exec "$@"', str(self.cgroup / "cgroup.procs"), *command]
+        env = {"PATH": os.environ.get("PATH", os.defpath), "PYTHONDONTWRITEBYTECODE": "1",
+               "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": "0"}
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.DEVNULL, env=env, bufsize=0)
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(self.process.stdout, selectors.EVENT_READ)
         self.buffer = b""
-        self.events: list[dict] = []
-        self.overflow = False
+        self.next_id = 0
+        ready = self._messages(deadline=time.monotonic() + 120)
+        first = next(ready, None)
+        if not first or "ready" not in first:
+            self.close()
+            raise WorkerDied("the grading worker did not start")
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def _messages(self, deadline: float):
+        while True:
+            while b"\n" in self.buffer:
+                line, self.buffer = self.buffer.split(b"\n", 1)
+                yield json.loads(line)
+            wait = deadline - time.monotonic()
+            if wait <= 0 or not self.selector.select(wait):
+                raise WorkerDied("the grading worker stopped answering")
+            data = os.read(self.process.stdout.fileno(), 1 << 16)
+            if not data:
+                raise WorkerDied("the grading worker ended")
+            self.buffer += data
+
+    def run(self, payloads: list[dict], timeout: float) -> list[list[dict]]:
+        """Run the jobs; each job's events, in order. Jobs lost with a dead worker end there."""
+        ids = list(range(self.next_id, self.next_id + len(payloads)))
+        self.next_id += len(payloads)
+        events: dict[int, list[dict]] = {i: [] for i in ids}
+        open_jobs = set(ids)
+        try:
+            for job_id, payload in zip(ids, payloads):
+                self.process.stdin.write((json.dumps({"id": job_id, "job": payload}) + "\n").encode())
+            # Each job ends by its own deadline; allow for queueing behind the others.
+            deadline = time.monotonic() + timeout * (len(payloads) + 1) + 30
+            messages = self._messages(deadline)
+            while open_jobs:
+                message = next(messages)
+                job_id = message.get("id")
+                if job_id not in events:
+                    continue
+                if "end" in message:
+                    open_jobs.discard(job_id)
+                    if message["end"].get("timed_out"):
+                        events[job_id].append({"event": "timeout"})
+                else:
+                    events[job_id].append(message.get("event", {}))
+        except (WorkerDied, BrokenPipeError, OSError, ValueError):
+            self.close()
+            for job_id in open_jobs:
+                events[job_id].append({"event": "worker_died"})
+        return [events[i] for i in ids]
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        if self.cgroup is not None:
+            _remove_cgroup(self.cgroup)
+
+
+def _remove_cgroup(group: Path) -> None:
+    for _ in range(50):  # its processes take a moment to go once the worker is killed
+        try:
+            group.rmdir()
+            return
+        except OSError:
+            time.sleep(0.02)
+
+
+_workers: dict[tuple[int, bool], WorkerProcess] = {}
+
+
+def worker(parallel: int, fork: bool = True) -> WorkerProcess:
+    """A warm worker for this process, started on first use and kept for the next suites."""
+    current = _workers.get((parallel, fork))
+    if current is None or not current.alive():
+        current = _workers[parallel, fork] = WorkerProcess(parallel, fork)
+    return current
+
+
+@atexit.register
+def _stop_workers() -> None:
+    for current in _workers.values():
+        current.close()
 
 
 class Runner:
-    """Runs jobs for one suite. Use as a context manager: it owns a scratch directory."""
+    """Runs jobs for one suite."""
 
     def __init__(self, suite_source: str, timeout: float = 20.0, jobs: int | None = None,
-                 use_fork: bool = CAN_FORK):
+                 fork: bool = True):
+        self.suite_source = suite_source
         self.timeout = timeout
         self.parallel = max(1, jobs or os.cpu_count() or 1)
-        self.use_fork = use_fork
-        self.root = Path(tempfile.mkdtemp(prefix="graders-"))
-        self.suite_source = suite_source
-        self.ini = self.root / "pytest.ini"
-        self.ini.write_text("[pytest]\n")
-        self._count = 0
-        if use_fork:
-            warm_up()
+        self.fork = fork  # False: the worker starts a fresh interpreter per job (portable path)
 
     def __enter__(self) -> "Runner":
         return self
 
     def __exit__(self, *exc) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
+        pass
+
+    def payload(self, job: Job) -> dict:
+        return {"suite": self.suite_source, "sources": job.sources, "order": job.order,
+                "isolate": self.timeout if job.isolate else None,
+                "timeout": self.timeout, "memory": MEMORY_LIMIT}
 
     def run(self, jobs: list[Job]) -> dict[str, RunResult]:
         results = {job.key: RunResult() for job in jobs}
         pending = list(jobs)
         while pending:
-            retries: list[Job] = []
-            for job, events in self._run_batch(pending):
-                retry = _merge(results[job.key], job, events)
-                if retry is not None:
-                    retries.append(retry)
-            pending = retries
+            batch = worker(self.parallel, self.fork).run([self.payload(j) for j in pending], self.timeout)
+            retries = [_merge(results[job.key], job, events) for job, events in zip(pending, batch)]
+            pending = [retry for retry in retries if retry is not None]
         return results
-
-    def _job_payload(self, job: Job) -> dict:
-        self._count += 1
-        scratch = self.root / f"run-{self._count}"
-        scratch.mkdir()
-        (scratch / SUITE_FILE).write_text(self.suite_source)
-        return {
-            "scratch": str(scratch), "suite": str(scratch / SUITE_FILE), "ini": str(self.ini),
-            "sources": job.sources, "order": job.order,
-            "isolate": self.timeout if job.isolate else None,
-            "timeout": self.timeout, "memory": MEMORY_LIMIT, "env": _child_env(scratch),
-        }
-
-    def _start(self, job: Job) -> _Child:
-        payload = self._job_payload(job)
-        read_fd, write_fd = os.pipe()
-        deadline = time.monotonic() + self.timeout
-        if self.use_fork:
-            pid = os.fork()
-            if pid == 0:  # the child: never returns
-                try:
-                    os.close(read_fd)
-                    os.setsid()
-                    child.run_job(payload, write_fd)
-                finally:
-                    os._exit(0)
-            os.close(write_fd)
-            return _Child(job, pid, read_fd, deadline)
-        popen = subprocess.Popen(
-            [sys.executable, "-m", "graders.child", str(write_fd)],
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            pass_fds=(write_fd,), start_new_session=True, env=_spawn_env(),
-        )
-        os.close(write_fd)
-        popen.stdin.write(json.dumps(payload).encode())
-        popen.stdin.close()
-        return _Child(job, popen.pid, read_fd, deadline, popen)
-
-    def _run_batch(self, jobs: list[Job]):
-        """Yield (job, events) for every job, running up to `parallel` children at once."""
-        waiting = list(jobs)
-        running: dict[int, _Child] = {}
-        selector = selectors.DefaultSelector()
-        try:
-            while waiting or running:
-                while waiting and len(running) < self.parallel:
-                    proc = self._start(waiting.pop(0))
-                    running[proc.fd] = proc
-                    selector.register(proc.fd, selectors.EVENT_READ)
-                now = time.monotonic()
-                wait = max(0.0, min(p.deadline for p in running.values()) - now)
-                for key, _ in selector.select(timeout=wait):
-                    proc = running[key.fd]
-                    data = os.read(key.fd, 65536)
-                    if data and len(proc.buffer) < EVENTS_LIMIT:
-                        proc.buffer += data
-                        continue
-                    if data:  # flooding the results channel: stop listening to it
-                        proc.overflow = True
-                    selector.unregister(key.fd)
-                    yield proc.job, self._finish(running.pop(key.fd), timed_out=False)
-                now = time.monotonic()
-                for fd, proc in list(running.items()):
-                    if proc.deadline <= now:
-                        selector.unregister(fd)
-                        yield proc.job, self._finish(running.pop(fd), timed_out=True)
-        finally:
-            for fd, proc in running.items():
-                self._finish(proc, timed_out=True)
-            selector.close()
-
-    def _finish(self, proc: _Child, timed_out: bool) -> list[dict]:
-        _kill_group(proc.pid)
-        if proc.popen is not None:
-            proc.popen.wait()
-        else:
-            os.waitpid(proc.pid, 0)
-        os.close(proc.fd)
-        events = []
-        for line in proc.buffer.split(b"\n"):
-            try:
-                event = json.loads(line)
-            except ValueError:
-                continue  # a half-written last line
-            if isinstance(event, dict):
-                events.append(event)
-        if timed_out:
-            events.append({"event": "timeout"})
-        elif proc.overflow:
-            events.append({"event": "overflow"})
-        return events
-
-
-def _kill_group(pid: int) -> None:
-    for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
-        try:
-            target()
-        except (ProcessLookupError, PermissionError, OSError):
-            pass
-
-
-def _child_env(scratch: Path) -> dict[str, str]:
-    """A scrubbed environment: nothing of the grader's or the instructor's leaks in."""
-    return {
-        "PATH": os.defpath, "HOME": str(scratch), "TMPDIR": str(scratch), "LANG": "C.UTF-8",
-        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONHASHSEED": "0", "COLUMNS": "100",
-    }
-
-
-def _spawn_env() -> dict[str, str]:
-    env = {"PATH": os.environ.get("PATH", os.defpath), "PYTHONDONTWRITEBYTECODE": "1"}
-    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
-    return env
 
 
 def _merge(result: RunResult, job: Job, events: list[dict]) -> Job | None:

@@ -3,7 +3,8 @@ import pytest
 
 from graders.build import ROOT
 from graders.grading import grade, render
-from graders.runner import CAN_FORK, Runner
+from graders.runner import Runner
+from graders.worker import CAN_FORK
 from graders.suites import from_notebook
 from tests.conftest import suite
 
@@ -49,7 +50,8 @@ def test_tests_that_fail_on_a_correct_app_are_invalid_and_zero_the_score(ex01):
     assert problems["test_the_anvil_has_id_1"].startswith("fails on a correct version of the app")
     assert problems["test_the_list_starts_with_the_anvil"].startswith("fails on a correct version")
     # Without `with` the lifespan never runs, so the real app has no database: a 500.
-    assert problems["test_items_without_starting_the_app"].startswith("fails on the real app: assert 500 == 200")
+    assert problems["test_items_without_starting_the_app"].startswith("fails on the real app:")
+    assert "assert 500 == 200" in problems["test_items_without_starting_the_app"]
     assert not report.valid and report.score == 0.0
     assert caught(report) == {"create-item-returns-200"}  # what the valid test would earn
 
@@ -91,7 +93,7 @@ def test_variants_cannot_be_told_apart_by_module_files_or_names(ex01):
 @pytest.mark.skipif(not CAN_FORK, reason="no fork on this platform: spawning is the only path")
 def test_spawned_children_grade_like_forked_ones(ex01):
     text = suite("weak")
-    with Runner(text, use_fork=False) as runner:
+    with Runner(text, fork=False) as runner:
         spawned = grade(ex01, text, runner=runner)
     forked = grade(ex01, text)
     assert spawned.to_json() == forked.to_json()
