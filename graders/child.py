@@ -9,6 +9,7 @@ they behave.
 """
 from __future__ import annotations
 
+import ast
 import importlib.abc
 import importlib.machinery
 import importlib.util
@@ -31,16 +32,22 @@ MESSAGE_LIMIT = 2000
 
 
 class PatchedSources(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Serves the given module sources in place of the files on disk, under the files' names."""
+    """Loads every module of the app package from source, the variant's edits applied, under
+    the real files' names and paths.
 
-    def __init__(self, sources: dict[str, str]):
-        self.sources = sources
+    `noise` makes every function's code differ from what the files on disk compile to (one
+    harmless local assignment, with a value chosen per grading run) in every variant, the real
+    app included: a test that compares the running code with the files can only fail, on every
+    app alike. Line numbers stay those of the files."""
+
+    def __init__(self, package: str, sources: dict[str, str], noise: int | None):
+        self.package, self.sources, self.noise = package, sources, noise
 
     def find_spec(self, name, path=None, target=None):
-        if name not in self.sources:
+        if name != self.package and not name.startswith(self.package + "."):
             return None
         real = importlib.machinery.PathFinder.find_spec(name, path)
-        if real is None:
+        if real is None or not str(real.origin).endswith(".py"):
             return None
         spec = importlib.util.spec_from_file_location(
             name, real.origin, loader=self,
@@ -53,8 +60,26 @@ class PatchedSources(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return None
 
     def exec_module(self, module):
-        code = compile(self.sources[module.__name__], module.__file__, "exec", dont_inherit=True)
-        exec(code, module.__dict__)
+        text = self.sources.get(module.__name__)
+        if text is None:
+            with open(module.__file__, encoding="utf-8") as source:
+                text = source.read()
+        tree = ast.parse(text, module.__file__)
+        if self.noise is not None:
+            _add_noise(tree, self.noise)
+        exec(compile(tree, module.__file__, "exec", dont_inherit=True), module.__dict__)
+
+
+def _add_noise(tree: ast.Module, value: int) -> None:
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            first = 1 if body and isinstance(body[0], ast.Expr) and isinstance(
+                getattr(body[0], "value", None), ast.Constant) and isinstance(body[0].value.value, str) else 0
+            anchor = body[min(first, len(body) - 1)]
+            assign = ast.Assign(targets=[ast.Name("_graders_noise", ast.Store())], value=ast.Constant(value))
+            body.insert(first, ast.copy_location(assign, anchor))
+    ast.fix_missing_locations(tree)
 
 
 class Recorder:
@@ -195,7 +220,7 @@ def run_job(job: dict, fd: int, scratch: str) -> None:
         "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1", "COLUMNS": "100",
     })
     sys.dont_write_bytecode = True
-    sys.meta_path.insert(0, PatchedSources(job["sources"]))
+    sys.meta_path.insert(0, PatchedSources(job["package"], job["sources"], job.get("noise")))
     recorder = Recorder(fd, job.get("order"), job.get("isolate"))
     args = [SUITE_FILE, "--rootdir", scratch, "-c", INI_FILE, *PYTEST_ARGS]
     code = pytest.main(args, plugins=[recorder])

@@ -1,20 +1,15 @@
 """Helpers for the course's notebooks: lesson set-up, showing the app's real source, and
 grading the learner's suite from inside a running notebook.
 
-Grading never happens in the kernel: the suite is handed to `python -m graders check` in a
-child process, which in turn runs it in children of its own.
+The learner's code never runs in the kernel during grading: the engine hands it to a warm
+worker process (graders/runner.py), which the kernel keeps for the next check.
 """
 from __future__ import annotations
 
 import inspect
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 from graders.suites import SuiteError, from_history
-
-CHECK_TIMEOUT = 100  # seconds; nbgrader's per-cell limit (nbgrader_config.py) is above it
 
 
 def setup(raise_on_error: bool = True) -> None:
@@ -56,22 +51,20 @@ def _inputs() -> list[str]:
     return list(shell.history_manager.input_hist_raw)
 
 
-def _run(exercise: str, suite: str, *options: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "graders", "check", exercise, "-", *options],
-        input=suite, capture_output=True, text=True, timeout=CHECK_TIMEOUT,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(result.stderr.strip().splitlines()[-1] if result.stderr.strip()
-                           else f"the grader stopped with exit status {result.returncode}")
-    return result.stdout
+def _grade(exercise: str):
+    from graders.exercises import get_exercise
+    from graders.grading import grade
+
+    return grade(get_exercise(exercise), from_history(_inputs()))
 
 
 def check(exercise: str, hints: int = 0) -> None:
     """Grade the last %%ipytest cell you ran and print what it catches (and hints, if asked)."""
+    from graders.grading import render
+
     try:
-        print(_run(exercise, from_history(_inputs()), "--hints", str(hints)), end="")
-    except (SuiteError, RuntimeError, subprocess.TimeoutExpired) as error:
+        print(render(_grade(exercise), hints=hints))
+    except Exception as error:  # a broken suite or a broken set-up: say so, never crash
         print(f"Could not grade your suite: {error}")
 
 
@@ -82,10 +75,10 @@ def score(exercise: str, points: float) -> float:
     gives 0 to a cell that writes to stderr and full marks to one whose value is not a number.
     """
     try:
-        report = json.loads(_run(exercise, from_history(_inputs()), "--json"))
-        value = float(report["score"])
-        print(f"Caught {report.get('caught', 0)} of {len(report.get('defects', []))} planted defects"
-              + ("" if report.get("valid") else "; the suite is not valid, so it scores 0"))
+        report = _grade(exercise)
+        value = float(report.score)
+        print(f"Caught {report.caught} of {len(report.defects)} planted defects"
+              + ("" if report.valid else "; the suite is not valid, so it scores 0"))
     except Exception as error:  # any failure is a zero for this learner, never a crash
         print(f"Could not grade the suite: {error}")
         value = 0.0

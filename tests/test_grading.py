@@ -84,10 +84,12 @@ def test_tests_that_end_the_process_cost_only_themselves(ex01):
     assert rejects.valid and rejects.catches == ["zero-price-accepted"]
 
 
-def test_variants_cannot_be_told_apart_by_module_files_or_names(ex01):
+def test_variants_cannot_be_told_apart_but_by_behaviour(ex01):
     report = grade(ex01, suite("fingerprint"))
-    assert report.valid
-    assert caught(report) == set()
+    # What is the same in every variant catches nothing; comparing the running code with the
+    # files fails on the real app too (every variant runs with per-run noise), so it is invalid.
+    assert set(invalid(report)) == {"test_the_running_lifespan_is_what_the_file_compiles_to"}
+    assert caught(report) == set() and report.score == 0.0
 
 
 @pytest.mark.skipif(not CAN_FORK, reason="no fork on this platform: spawning is the only path")

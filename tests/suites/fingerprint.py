@@ -1,7 +1,11 @@
-# Tries to tell the variants apart by anything but behaviour: module files and names.
+# Tries to tell the variants apart by anything but behaviour: module files and names, source
+# text on disk, and the running code compared with what the files compile to.
+import inspect
+from pathlib import Path
+
+import forge.main
 import forge.routers.items
 import forge.schemas
-from pathlib import Path
 
 
 def test_module_files_are_the_real_files():
@@ -9,3 +13,14 @@ def test_module_files_are_the_real_files():
     assert Path(forge.routers.items.__file__) == root / "routers" / "items.py"
     assert Path(forge.schemas.__file__) == root / "schemas.py"
     assert forge.schemas.__name__ == "forge.schemas"
+
+
+def test_the_source_on_disk_is_the_original():
+    assert "seed_catalogue(db)" in inspect.getsource(forge.main)
+
+
+def test_the_running_lifespan_is_what_the_file_compiles_to():
+    module = compile(Path(forge.main.__file__).read_text(), forge.main.__file__, "exec")
+    disk = next(c for c in module.co_consts if getattr(c, "co_name", "") == "lifespan")
+    live = inspect.unwrap(forge.main.lifespan).__code__
+    assert (live.co_code, live.co_consts) == (disk.co_code, disk.co_consts)
