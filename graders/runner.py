@@ -97,6 +97,18 @@ def _pids_cgroup() -> Path | None:
     return None
 
 
+def can_limit_processes() -> bool:
+    """Whether a fork bomb meets a limit here: RLIMIT_NPROC for a normal user, a pids cgroup
+    for root (whom RLIMIT_NPROC does not bind)."""
+    if not hasattr(os, "getuid") or os.getuid() != 0:
+        return hasattr(os, "fork")
+    group = _pids_cgroup()
+    if group is None:
+        return False
+    _remove_cgroup(group)
+    return True
+
+
 class WorkerDied(RuntimeError):
     pass
 

@@ -1,0 +1,14 @@
+# A test that never ends, next to a good one.
+from fastapi.testclient import TestClient
+
+from forge.main import create_app
+
+
+def test_forever():
+    while True:
+        pass
+
+
+def test_zero_price_is_rejected():
+    with TestClient(create_app()) as client:
+        assert client.post("/forge/items", json={"name": "x", "price": 0}).status_code == 422
