@@ -40,8 +40,10 @@ class PatchedSources(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     app included: a test that compares the running code with the files can only fail, on every
     app alike. Line numbers stay those of the files."""
 
-    def __init__(self, package: str, sources: dict[str, str], noise: int | None):
+    def __init__(self, package: str, sources: dict[str, str], noise: int | None,
+                 compiled: dict | None = None):
         self.package, self.sources, self.noise = package, sources, noise
+        self.compiled = compiled or {}  # module name -> code, prepared by the warm worker
 
     def find_spec(self, name, path=None, target=None):
         if name != self.package and not name.startswith(self.package + "."):
@@ -60,14 +62,38 @@ class PatchedSources(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return None
 
     def exec_module(self, module):
-        text = self.sources.get(module.__name__)
-        if text is None:
-            with open(module.__file__, encoding="utf-8") as source:
-                text = source.read()
-        tree = ast.parse(text, module.__file__)
-        if self.noise is not None:
-            _add_noise(tree, self.noise)
-        exec(compile(tree, module.__file__, "exec", dont_inherit=True), module.__dict__)
+        code = self.compiled.get(module.__name__)
+        if code is None:
+            code = compile_module(module.__name__, module.__file__, self.sources, self.noise)
+        exec(code, module.__dict__)
+
+
+def compile_module(name: str, path: str, sources: dict[str, str], noise: int | None):
+    text = sources.get(name)
+    if text is None:
+        with open(path, encoding="utf-8") as source:
+            text = source.read()
+    tree = ast.parse(text, path)
+    if noise is not None:
+        _add_noise(tree, noise)
+    return compile(tree, path, "exec", dont_inherit=True)
+
+
+def compile_package(package: str, sources: dict[str, str], noise: int | None) -> dict:
+    """Every module of the package, compiled as PatchedSources would, without importing it."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return {}
+    root = os.path.dirname(spec.origin)
+    compiled = {}
+    for folder, _, files in os.walk(root):
+        for file in files:
+            if file.endswith(".py"):
+                path = os.path.join(folder, file)
+                parts = os.path.relpath(path, root)[:-3].split(os.sep)
+                name = ".".join([package, *parts[:-1]] + ([] if parts[-1] == "__init__" else [parts[-1]]))
+                compiled[name] = compile_module(name, path, sources, noise)
+    return compiled
 
 
 def _add_noise(tree: ast.Module, value: int) -> None:
@@ -210,7 +236,7 @@ def contain(fd: int, timeout: float, memory_bytes: int, max_processes: int) -> N
             pass  # not allowed on this platform: the wall-clock timeout still holds
 
 
-def run_job(job: dict, fd: int, scratch: str) -> None:
+def run_job(job: dict, fd: int, scratch: str, compiled: dict | None = None) -> None:
     """Run one job in `scratch` and report over `fd`."""
     os.chdir(scratch)
     contain(fd, job["timeout"], job["memory"], job["max_processes"])
@@ -220,7 +246,7 @@ def run_job(job: dict, fd: int, scratch: str) -> None:
         "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1", "COLUMNS": "100",
     })
     sys.dont_write_bytecode = True
-    sys.meta_path.insert(0, PatchedSources(job["package"], job["sources"], job.get("noise")))
+    sys.meta_path.insert(0, PatchedSources(job["package"], job["sources"], job.get("noise"), compiled))
     recorder = Recorder(fd, job.get("order"), job.get("isolate"))
     args = [SUITE_FILE, "--rootdir", scratch, "-c", INI_FILE, *PYTEST_ARGS]
     code = pytest.main(args, plugins=[recorder])

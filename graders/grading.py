@@ -78,7 +78,9 @@ def grade(exercise: Exercise, suite_source: str, *, runner: Runner | None = None
             jobs = [Job(ALONE, {}, order=everything, isolate=True),
                     Job(SHUFFLED, {}, order=shuffled(valid, suite_source)),
                     Job(AGAIN, {})]
-            jobs += [Job(CONFIRM + d.id, exercise.chaff(d.id).sources()) for d in report.defects if d.caught]
+            # A second run of each defect the suite caught, with just the tests that caught it.
+            jobs += [Job(CONFIRM + d.id, exercise.chaff(d.id).sources(), order=d.caught_by)
+                     for d in report.defects if d.caught]
             results.update(runner.run(jobs))
             report = judge(exercise, results)
     return report
