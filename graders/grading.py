@@ -19,7 +19,7 @@ from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 
 from graders.exercises import REFERENCE, Exercise
-from graders.runner import Job, RunResult, Runner
+from graders.runner import BUDGET, Job, RunResult, Runner
 
 PASSING = {"passed", "skipped"}  # a skip neither breaks validity nor catches anything
 
@@ -74,8 +74,11 @@ def grade(exercise: Exercise, suite_source: str, *, runner: Runner | None = None
         report = judge(exercise, results)
         valid = [t.nodeid for t in report.tests if t.valid]
         if hygiene and valid:
-            everything = [t.nodeid for t in report.tests]  # alone, the invalid ones too: see _validity
-            jobs = [Job(ALONE, {}, order=everything, isolate=True),
+            # Alone, the invalid tests too (see _validity), but not those that hung.
+            reference = results[REFERENCE].tests
+            alone = [t.nodeid for t in report.tests
+                     if t.nodeid not in reference or reference[t.nodeid].outcome != "timeout"]
+            jobs = [Job(ALONE, {}, order=alone, isolate=True),
                     Job(SHUFFLED, {}, order=shuffled(valid, suite_source)),
                     Job(AGAIN, {})]
             # A second run of each defect the suite caught, with just the tests that caught it.
@@ -83,6 +86,10 @@ def grade(exercise: Exercise, suite_source: str, *, runner: Runner | None = None
                      for d in report.defects if d.caught]
             results.update(runner.run(jobs))
             report = judge(exercise, results)
+        if runner.out_of_time:
+            report.errors.append(f"grading ran out of time ({BUDGET:.0f} s): the machine may be too "
+                                 "busy, or the suite too slow; grade it again")
+            report.valid, report.score = False, 0.0
     return report
 
 
@@ -161,6 +168,8 @@ def _hygiene(test: TestReport, exercise: Exercise, results: dict[str, RunResult]
     if AGAIN in results and (again is None or again.outcome not in PASSING):
         return invalidate("flaky: it passed on the real app, then failed when the suite ran again: "
                           f"{again.message if again else 'it did not run'}")
+    if alone is not None and alone.outcome == "timeout":
+        return invalidate("did not finish in time when run alone on the real app")
     if ALONE in results and (alone is None or alone.outcome not in PASSING):
         return invalidate("fails when run alone on the real app: it relies on a test that ran "
                           f"before it. {alone.message if alone else ''}".rstrip())

@@ -13,16 +13,18 @@ from pathlib import Path
 from graders.suites import SuiteError, from_history
 
 
-def setup(raise_on_error: bool = True) -> None:
+def setup(raise_on_error: bool = True, async_tests: bool = False) -> None:
     """Configure ipytest for a course notebook.
 
     `clean="test_*"`: the default pattern would also delete an imported `TestClient`.
     `raise_on_error`: in lessons a failing %%ipytest cell must fail the notebook (and CI);
     in exercises the grader reports failing tests instead.
+    `async_tests`: run pytest in a thread of its own, as async tests need inside a kernel
+    (whose own event loop is already running).
     """
     import ipytest
 
-    ipytest.autoconfig(clean="test_*", raise_on_error=raise_on_error,
+    ipytest.autoconfig(clean="test_*", raise_on_error=raise_on_error, run_in_thread=async_tests,
                        addopts=("-q", "--color=yes", "-p", "no:cacheprovider",
                                 # pytest-asyncio's loop scope, set once, and anyio's plugin,
                                 # which TestClient has imported before pytest starts.
@@ -72,6 +74,9 @@ def check(exercise: str, hints: int = 0) -> None:
     """Grade the last %%ipytest cell you ran and print what it catches (and hints, if asked)."""
     from graders.grading import render
 
+    if os.environ.get("NBGRADER_EXECUTION"):  # autograde or validate: the grade cell grades
+        print("Feedback is not computed while nbgrader runs this notebook.")
+        return
     try:
         print(render(_grade(exercise), hints=hints))
     except Exception as error:  # a broken suite or a broken set-up: say so, never crash

@@ -131,7 +131,9 @@ class Worker:
         job = {**job, "max_processes": self.max_processes}
         scratch = self.prepare(job)
         read_fd, write_fd = os.pipe()
-        deadline = time.monotonic() + job["timeout"]
+        # Tests alone each get the full time: the job gets it once per test.
+        tests = len(job.get("order") or ()) if job.get("isolate") else 1
+        deadline = time.monotonic() + job["timeout"] * max(1, tests)
         if self.use_fork:
             compiled = self.compiled(job)
             pid = os.fork()
