@@ -145,13 +145,27 @@ class Recorder:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_protocol(self, item, nextitem):
-        """In isolation mode, run each test alone: in a fork of this process as it was after
-        collection, so no other test's leftovers (overrides, rows, globals) can reach it."""
-        if self.isolate is None:
-            return None
+        """pytest's own protocol (logstart, setup/call/teardown, logfinish), watching for
+        dependency overrides a test leaves on the module-level app. In isolation mode each
+        test runs alone: in a fork of this process as it was after collection, so no other
+        test's leftovers (overrides, rows, globals) can reach it."""
         from _pytest.runner import runtestprotocol
 
         item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+        if self.isolate is None:
+            before = set(_leaked_overrides())
+            runtestprotocol(item, nextitem=nextitem, log=True)
+            left = sorted(set(_leaked_overrides()) - before)
+            if left:
+                self.send(event="leak", nodeid=item.nodeid, overrides=left)
+        else:
+            self._run_alone(item)
+        item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+        return True
+
+    def _run_alone(self, item) -> None:
+        from _pytest.runner import runtestprotocol
+
         pid = os.fork()
         if pid == 0:
             try:
@@ -170,8 +184,6 @@ class Recorder:
         elif not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == COMPLETED):
             self.send(event="report", nodeid=item.nodeid, when="call", outcome="failed",
                       message=f"ended its test process when run alone ({_status(status)})")
-        item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
-        return True
 
 
 COMPLETED = 77  # the exit status of a test process that ran its test to the end

@@ -82,7 +82,9 @@ def grade(exercise: Exercise, suite_source: str, *, runner: Runner | None = None
                     Job(SHUFFLED, {}, order=shuffled(valid, suite_source)),
                     Job(AGAIN, {})]
             # A second run of each defect the suite caught, with just the tests that caught it.
-            jobs += [Job(CONFIRM + d.id, exercise.chaff(d.id).sources(), order=d.caught_by)
+            # Under strict hygiene each test alone, so no catch rests on another test's leftovers.
+            jobs += [Job(CONFIRM + d.id, exercise.chaff(d.id).sources(), order=d.caught_by,
+                         isolate=exercise.hygiene == "strict")
                      for d in report.defects if d.caught]
             results.update(runner.run(jobs))
             report = judge(exercise, results)
@@ -178,10 +180,14 @@ def _hygiene(test: TestReport, exercise: Exercise, results: dict[str, RunResult]
         problems.append("fails when the tests run in another order, though it passes alone: an "
                         "earlier test leaves state behind (dependency_overrides, rows, globals). "
                         f"{other_order.message if other_order else ''}".rstrip())
-    leaked = results[ALONE].leaks.get(test.nodeid) if ALONE in results else None
-    if leaked:
+    leaks = {key: run.leaks[test.nodeid] for key, run in results.items() if test.nodeid in run.leaks}
+    if ALONE in leaks:
         problems.append(f"leaves dependency_overrides set on forge.main.app after it ends "
-                        f"({', '.join(leaked)}): clear them in a fixture's teardown")
+                        f"({', '.join(leaks[ALONE])}): clear them in a fixture's teardown")
+    elif leaks:
+        problems.append(f"leaves dependency_overrides set on forge.main.app when it fails "
+                        f"({', '.join(sorted({o for left in leaks.values() for o in left}))}): the "
+                        "clean-up after its assert never runs then; clear them in a fixture's teardown")
     if problems and exercise.hygiene == "strict":
         return invalidate("; ".join(problems))
     test.warnings += problems
