@@ -25,11 +25,14 @@ def setup(raise_on_error: bool = True, async_tests: bool = False) -> None:
     import ipytest
 
     ipytest.autoconfig(clean="test_*", raise_on_error=raise_on_error, run_in_thread=async_tests,
-                       addopts=("-q", "--color=yes", "-p", "no:cacheprovider",
-                                # pytest-asyncio's loop scope, set once, and anyio's plugin,
-                                # which TestClient has imported before pytest starts.
-                                "-o", "asyncio_default_fixture_loop_scope=function",
-                                "-W", "ignore::pytest.PytestAssertRewriteWarning"))
+                       addopts=("-q", "--color=yes", "-p", "no:cacheprovider"))
+    # For every pytest run from this notebook, in the kernel or in a subprocess: pytest-asyncio's
+    # loop scope, set once, and no notice that anyio's plugin (imported by TestClient before
+    # pytest starts) cannot be rewritten.
+    quiet = "-o asyncio_default_fixture_loop_scope=function -W ignore::pytest.PytestAssertRewriteWarning"
+    current = os.environ.get("PYTEST_ADDOPTS", "")
+    if quiet not in current:
+        os.environ["PYTEST_ADDOPTS"] = f"{current} {quiet}".strip()
     if os.environ.get("NBGRADER_EXECUTION") == "autograde":
         # The autograder never runs a learner's tests in its kernel (a test that hangs and
         # swallows interrupts would sink the whole submission): score() runs them sandboxed.
