@@ -9,7 +9,9 @@ import jwt
 from forge.config import Settings
 
 ALGORITHM = "HS256"
-_ITERATIONS = 100_000
+# Slow on purpose: it is what makes stolen hashes expensive to crack. A test run may lower it
+# (the course's grader does, to run a suite against many variants of the app in seconds).
+_ITERATIONS = int(os.environ.get("FORGE_PASSWORD_ITERATIONS", "100000"))
 
 
 def hash_password(password: str) -> str:

@@ -266,7 +266,7 @@ def _merge(result: RunResult, job: Job, events: list[dict]) -> Job | None:
     """Fold a child's events into `result`; return the job to re-run after a hang, if any."""
     started: str | None = None
     collected: list[str] | None = None
-    exited = False
+    exited: int | None = None
     for event in events:
         kind = event.get("event")
         if kind == "collected":
@@ -279,15 +279,19 @@ def _merge(result: RunResult, job: Job, events: list[dict]) -> Job | None:
             started = str(event.get("nodeid"))
         elif kind == "report":
             nodeid = str(event.get("nodeid"))
-            if nodeid not in result.tests or event.get("outcome") == "failed" and result.tests[nodeid].outcome == "passed":
+            # The first failure wins: whatever a test writes to its own pipe, it cannot turn a
+            # failure into a pass.
+            if nodeid not in result.tests or event.get("outcome") != "passed" and result.tests[nodeid].outcome == "passed":
                 result.tests[nodeid] = TestResult(str(event.get("outcome")), str(event.get("message", "")))
         elif kind == "leak":
             result.leaks[str(event.get("nodeid"))] = [str(o) for o in event.get("overrides", [])]
         elif kind == "finish":
             started = None
         elif kind == "exit":
-            exited = True
-    if exited:
+            exited = int(event.get("code", -1))
+    if exited is not None:
+        if collected is None and not result.errors:
+            result.errors.append(f"pytest stopped before collecting the suite (exit status {exited})")
         return None
     hung = started
     if hung is not None:
