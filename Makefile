@@ -19,8 +19,11 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
+# JupyterLab refuses to run as root unless told (containers, CI machines).
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
 start: $(INSTALLED)
-	$(BIN)/jupyter lab --no-browser --ip 127.0.0.1 --port $(PORT) \
+	$(BIN)/jupyter lab --no-browser --ip 127.0.0.1 --port $(PORT) $(ALLOW_ROOT) \
 	  --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/README.md
 
 test: $(INSTALLED)
