@@ -70,8 +70,12 @@ def _bwrap_command() -> list[str]:
         return []
     # --cap-drop ALL matters when grading as root: with its capabilities, root could remount
     # the read-only file system.
+    # The course and its Python may live under /tmp (a CI clone): bring them back, read-only,
+    # into the private /tmp.
+    needed = sorted({str(Path(p).resolve()) for p in (ROOT, sys.prefix, sys.base_prefix, sys.exec_prefix)})
+    keep = [arg for path in needed for arg in ("--ro-bind", path, path)]
     return [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-            "--size", str(SANDBOX_TMP_BYTES), "--tmpfs", "/tmp",
+            "--size", str(SANDBOX_TMP_BYTES), "--tmpfs", "/tmp", *keep,
             "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
             "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--"]
 
