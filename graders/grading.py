@@ -203,6 +203,9 @@ def render(report: Report, hints: int = 0) -> str:
                                                  "   (0 until every test passes on a correct app)"))
     for error in report.errors:
         lines.append(f"Problem: {error}")
+        if "NotImplementedError" in error:
+            lines.append("  (the placeholder `raise NotImplementedError()` is still in your cell: "
+                         "replace it with your tests)")
     invalid = [t for t in report.tests if not t.valid]
     if report.tests:
         lines.append(f"Tests: {len(report.tests)} collected, {len(report.tests) - len(invalid)} valid, "
