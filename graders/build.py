@@ -63,16 +63,12 @@ def build(target: Path, only: set[str] | None = None) -> list[Path]:
         shutil.copy(ROOT / "nbgrader_config.py", course)
         for source in exercises:
             shutil.copytree(target / "solutions" / source.stem, course / "solutions" / source.stem)
-            _generate_assignment(course, source.stem)
+            nbgrader(course, "generate_assignment", source.stem, "--force")
             out = Path("exercises") / source.stem / f"{source.stem}.ipynb"
             (target / out).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(course / out, target / out)
             built.append(out)
     return built
-
-
-def _generate_assignment(course: Path, assignment: str) -> None:
-    nbgrader(course, "generate_assignment", assignment, "--force")
 
 
 def nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:

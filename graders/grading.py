@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import random
-from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 
 from graders.exercises import REFERENCE, Exercise
@@ -68,30 +67,30 @@ def grade(exercise: Exercise, suite_source: str, *, runner: Runner | None = None
           hygiene: bool = True) -> Report:
     """Grade a suite: every variant first, then (for the valid tests) the hygiene runs on the
     real app and a second run on each defect the suite seemed to catch."""
-    with nullcontext(runner) if runner else Runner(suite_source, timeout=exercise.timeout) as runner:
-        variants = (*exercise.correct_apps, *exercise.chaffs)
-        results = runner.run([Job(v.id, v.sources()) for v in variants])
+    runner = runner or Runner(suite_source, timeout=exercise.timeout)
+    variants = (*exercise.correct_apps, *exercise.chaffs)
+    results = runner.run([Job(v.id, v.sources()) for v in variants])
+    report = judge(exercise, results)
+    valid = [t.nodeid for t in report.tests if t.valid]
+    if hygiene and valid:
+        # Alone, the invalid tests too (see _validity), but not those that hung.
+        reference = results[REFERENCE].tests
+        alone = [t.nodeid for t in report.tests
+                 if t.nodeid not in reference or reference[t.nodeid].outcome != "timeout"]
+        jobs = [Job(ALONE, {}, order=alone, isolate=True),
+                Job(SHUFFLED, {}, order=shuffled(valid, suite_source)),
+                Job(AGAIN, {})]
+        # A second run of each defect the suite caught, with just the tests that caught it.
+        # Under strict hygiene each test alone, so no catch rests on another test's leftovers.
+        jobs += [Job(CONFIRM + d.id, exercise.chaff(d.id).sources(), order=d.caught_by,
+                     isolate=exercise.hygiene == "strict")
+                 for d in report.defects if d.caught]
+        results.update(runner.run(jobs))
         report = judge(exercise, results)
-        valid = [t.nodeid for t in report.tests if t.valid]
-        if hygiene and valid:
-            # Alone, the invalid tests too (see _validity), but not those that hung.
-            reference = results[REFERENCE].tests
-            alone = [t.nodeid for t in report.tests
-                     if t.nodeid not in reference or reference[t.nodeid].outcome != "timeout"]
-            jobs = [Job(ALONE, {}, order=alone, isolate=True),
-                    Job(SHUFFLED, {}, order=shuffled(valid, suite_source)),
-                    Job(AGAIN, {})]
-            # A second run of each defect the suite caught, with just the tests that caught it.
-            # Under strict hygiene each test alone, so no catch rests on another test's leftovers.
-            jobs += [Job(CONFIRM + d.id, exercise.chaff(d.id).sources(), order=d.caught_by,
-                         isolate=exercise.hygiene == "strict")
-                     for d in report.defects if d.caught]
-            results.update(runner.run(jobs))
-            report = judge(exercise, results)
-        if runner.out_of_time:
-            report.errors.append(f"grading ran out of time ({BUDGET:.0f} s): the machine may be too "
-                                 "busy, or the suite too slow; grade it again")
-            report.valid, report.score = False, 0.0
+    if runner.out_of_time:
+        report.errors.append(f"grading ran out of time ({BUDGET:.0f} s): the machine may be too "
+                             "busy, or the suite too slow; grade it again")
+        report.valid, report.score = False, 0.0
     return report
 
 

@@ -238,12 +238,6 @@ class Runner:
         self.parallel = max(1, jobs or os.cpu_count() or 1)
         self.fork = fork  # False: the worker starts a fresh interpreter per job (portable path)
 
-    def __enter__(self) -> "Runner":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        pass
-
     def payload(self, job: Job) -> dict:
         return {"suite": self.suite_source, "package": APP_PACKAGE, "sources": job.sources,
                 "noise": self.noise, "order": job.order,

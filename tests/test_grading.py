@@ -95,7 +95,6 @@ def test_variants_cannot_be_told_apart_but_by_behaviour(ex01):
 @pytest.mark.skipif(not CAN_FORK, reason="no fork on this platform: spawning is the only path")
 def test_spawned_children_grade_like_forked_ones(ex01):
     text = suite("weak")
-    with Runner(text, fork=False) as runner:
-        spawned = grade(ex01, text, runner=runner)
+    spawned = grade(ex01, text, runner=Runner(text, fork=False))
     forked = grade(ex01, text)
     assert spawned.to_json() == forked.to_json()
