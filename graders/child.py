@@ -1,5 +1,6 @@
 """What runs inside a child process: one pytest session of the learner's suite against one
-variant of the app. Forked by the warm worker (graders/worker.py), or run as
+variant of the app, collected once and then run as the job's plan says (see Recorder).
+Forked by a zygote of the warm worker (graders/worker.py), or run as
 `python -m graders.child FD SCRATCH` (the portable path) with the job as JSON on stdin.
 
 The variant's patched modules are served by an import hook installed before anything imports
@@ -10,12 +11,17 @@ they behave.
 from __future__ import annotations
 
 import ast
+import functools
+import gc
+import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
 import json
 import os
+import random
 import resource
+import select
 import signal
 import sys
 import time
@@ -36,7 +42,7 @@ class PatchedSources(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     the real files' names and paths.
 
     `noise` makes every function's code differ from what the files on disk compile to (one
-    harmless local assignment, with a value chosen per grading run) in every variant, the real
+    harmless local assignment, with a value chosen per worker) in every variant, the real
     app included: a test that compares the running code with the files can only fail, on every
     app alike. Line numbers stay those of the files."""
 
@@ -73,6 +79,12 @@ def compile_module(name: str, path: str, sources: dict[str, str], noise: int | N
     if text is None:
         with open(path, encoding="utf-8") as source:
             text = source.read()
+    return _compile(text, path, noise)
+
+
+@functools.lru_cache(maxsize=512)
+def _compile(text: str, path: str, noise: int | None):
+    """Cached: most variants share most modules, and the warm worker compiles for all."""
     tree = ast.parse(text, path)
     if noise is not None:
         _add_noise(tree, noise)
@@ -109,20 +121,25 @@ def _add_noise(tree: ast.Module, value: int) -> None:
 
 
 class Recorder:
-    """A pytest plugin that streams each test's outcome to the parent as JSON lines."""
+    """A pytest plugin that runs a job's plan of runs and streams each test's outcome to the
+    parent as JSON lines.
 
-    def __init__(self, fd: int, order: list[str] | None, isolate: float | None = None):
+    The suite is collected once. Each run then goes in a fork of this process as it was after
+    collection, so every run starts from the same state, none pays for pytest's start-up or the
+    import of the app again, and this process can stop a run that hangs and go on with the
+    tests after the one that hung. A run's events reach the parent through this process, tagged
+    with the run's key; what a test writes to its own run's pipe only speaks for that run."""
+
+    def __init__(self, fd: int, runs: list[dict], timeout: float):
         self.out = os.fdopen(fd, "w", buffering=1)
-        self.order = order
-        self.isolate = isolate  # when set: each test in a process of its own, with this timeout
+        self.runs = runs
+        self.timeout = timeout
+        self.isolate: float | None = None  # in a run's fork: each test in a process of its own
+        self.stop_at_failure = False
+        self.failed = False
 
     def send(self, **event) -> None:
         self.out.write(json.dumps(event) + "\n")
-
-    def pytest_collection_modifyitems(self, session, config, items):
-        if self.order is not None:
-            by_id = {item.nodeid: item for item in items}
-            items[:] = [by_id[n] for n in self.order if n in by_id]
 
     def pytest_collectreport(self, report):
         if report.failed:
@@ -137,11 +154,144 @@ class Recorder:
     def pytest_runtest_logreport(self, report):
         # One test gives up to three reports (setup, call, teardown): the first failure wins.
         if report.failed or report.when == "call" or (report.skipped and report.when == "setup"):
+            self.failed |= report.failed
             self.send(event="report", nodeid=report.nodeid, when=report.when,
                       outcome=report.outcome, message=_message(report) if not report.passed else "")
 
     def pytest_runtest_logfinish(self, nodeid, location):
         self.send(event="finish", nodeid=nodeid)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session):
+        if session.testsfailed and not session.config.option.continue_on_collection_errors:
+            return True  # pytest's own rule: a suite that failed to collect does not run
+        items = {item.nodeid: item for item in session.items}
+        # The runs are forks of this process: frozen, its objects' pages stay shared (see
+        # graders.worker.warm_up), and its collector, off while pytest started, is back on.
+        gc.freeze()
+        gc.enable()
+        first: dict[str, str] = {}  # outcomes of the job's first run
+        hung: set[str] = set()  # tests that did not finish: not run again in this job
+        for number, run in enumerate(self.runs):
+            order = run.get("order") or list(items)
+            if run.get("shuffle") is not None:
+                order = _shuffled(order, run["shuffle"])
+            if run.get("confirm"):
+                order = [n for n in first if first[n] not in PASSING and n not in hung]
+            order = [n for n in order if n in items and n not in hung]
+            outcomes = self._supervise(run, [items[n] for n in order], hung)
+            if number == 0:
+                first = outcomes
+        return True
+
+    def _supervise(self, run: dict, items: list, hung: set[str]) -> dict[str, str]:
+        """Run `items` in forks, one after another, until each has an outcome; return them."""
+        outcomes: dict[str, str] = {}
+        isolate = bool(run.get("isolate"))
+        remaining = list(items)
+        while remaining:
+            read_fd, write_fd = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the run: never returns
+                try:
+                    os.close(read_fd)
+                    self.out.close()  # the run speaks only through this process
+                    self.out = os.fdopen(write_fd, "w", buffering=1)
+                    self.isolate = self.timeout if isolate else None
+                    self.stop_at_failure = bool(run.get("confirm"))
+                    self._run(remaining)
+                    self.out.flush()
+                    os._exit(COMPLETED)
+                finally:
+                    os._exit(1)
+            os.close(write_fd)
+            # Alone, each test has the whole time (the fork enforces it per test); together,
+            # the run shares it.
+            limit = self.timeout * (len(remaining) if isolate else 1) + (1.0 if isolate else 0.0)
+            started, finished, ending = self._relay(pid, read_fd, run["key"], outcomes, limit)
+            if ending == "completed":
+                break
+            done = set(finished) | set(outcomes)
+            if started is None:
+                # Ended between tests (it flooded its pipe, or a teardown ended the process):
+                # what did not run is lost.
+                for item in remaining:
+                    if item.nodeid not in done:
+                        self._outcome(run, outcomes, item.nodeid, "failed", "the test process ended early")
+                break
+            hung.add(started)
+            self._outcome(run, outcomes, started, "timeout", "did not finish in time" if ending == "timeout"
+                          else "ended its test process (exit, crash or resource limit)")
+            if run.get("confirm"):
+                break  # a hang confirms the catch
+            remaining = [item for item in remaining if item.nodeid not in done | {started}]
+        return outcomes
+
+    def _outcome(self, run: dict, outcomes: dict[str, str], nodeid: str, outcome: str, message: str) -> None:
+        outcomes[nodeid] = outcome
+        self.send(event="report", run=run["key"], nodeid=nodeid, when="call", outcome=outcome,
+                  message=message)
+        self.send(event="finish", run=run["key"], nodeid=nodeid)
+
+    def _run(self, items: list) -> None:
+        for index, item in enumerate(items):
+            nextitem = items[index + 1] if index + 1 < len(items) else None
+            item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+            if self.stop_at_failure and self.failed:
+                return
+
+    def _relay(self, pid: int, fd: int, key: str, outcomes: dict[str, str], limit: float):
+        """Pass a run's events on, tagged with its key, until it ends or its time is up.
+        Returns the test it was running when it ended (if any), the tests it finished, and how
+        it ended: "completed", "timeout" or "ended"."""
+        deadline = time.monotonic() + limit
+        started, finished, buffer, received = None, [], b"", 0
+        timed_out = False
+        while True:
+            wait = deadline - time.monotonic()
+            ready = select.select([fd], [], [], max(0.0, wait))[0] if wait > 0 else []
+            if not ready:
+                timed_out = True
+                break
+            data = os.read(fd, 1 << 16)
+            if not data:
+                break
+            received += len(data)
+            if received > RUN_EVENTS_LIMIT:
+                continue  # flooding: the rest is dropped
+            buffer += data
+            *lines, buffer = buffer.split(b"\n")
+            for line in lines:
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    continue
+                if not isinstance(event, dict):
+                    continue
+                nodeid = str(event.get("nodeid"))
+                kind = event.get("event")
+                if kind == "start":
+                    started = nodeid
+                elif kind == "finish":
+                    finished.append(nodeid)
+                    started = None
+                elif kind == "report":
+                    outcome = str(event.get("outcome"))
+                    if outcomes.get(nodeid) in (None, "passed", "skipped"):
+                        outcomes[nodeid] = outcome
+                elif kind not in ("leak",):
+                    continue
+                self.send(**{**event, "run": key})
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+        if timed_out:
+            return started, finished, "timeout"
+        completed = os.WIFEXITED(status) and os.WEXITSTATUS(status) == COMPLETED
+        return started, finished, "completed" if completed and started is None else "ended"
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_protocol(self, item, nextitem):
@@ -174,19 +324,29 @@ class Recorder:
                 if leaked:
                     self.send(event="leak", nodeid=item.nodeid, overrides=leaked)
                 self.out.flush()
-                os._exit(COMPLETED)
+                os._exit(FAILED if self.failed else COMPLETED)
             finally:
                 os._exit(1)
         status = _wait(pid, self.isolate)
+        self.failed |= not (status is not None and os.WIFEXITED(status) and os.WEXITSTATUS(status) == COMPLETED)
         if status is None:
             self.send(event="report", nodeid=item.nodeid, when="call", outcome="timeout",
                       message="did not finish in time when run alone")
-        elif not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == COMPLETED):
+        elif not (os.WIFEXITED(status) and os.WEXITSTATUS(status) in (COMPLETED, FAILED)):
             self.send(event="report", nodeid=item.nodeid, when="call", outcome="failed",
                       message=f"ended its test process when run alone ({_status(status)})")
 
 
-COMPLETED = 77  # the exit status of a test process that ran its test to the end
+PASSING = ("passed", "skipped")
+COMPLETED = 77  # the exit status of a process that ran its tests to the end
+FAILED = 78  # ... to the end, and one of them failed
+RUN_EVENTS_LIMIT = 2 * 2**20  # bytes of events one run may send
+
+
+def _shuffled(nodeids: list[str], seed: int) -> list[str]:
+    order = list(nodeids)
+    random.Random(seed).shuffle(order)
+    return order if order != nodeids else order[::-1]
 
 
 def _wait(pid: int, timeout: float) -> int | None:
@@ -248,19 +408,39 @@ def contain(fd: int, timeout: float, memory_bytes: int, max_processes: int) -> N
             pass  # not allowed on this platform: the wall-clock timeout still holds
 
 
-def run_job(job: dict, fd: int, scratch: str, compiled: dict | None = None) -> None:
-    """Run one job in `scratch` and report over `fd`."""
-    os.chdir(scratch)
-    contain(fd, job["timeout"], job["memory"], job["max_processes"])
+def scrub_environment(home: str) -> None:
+    """The environment learner code (and the app) sees: nothing of the grader's."""
     os.environ.clear()
     os.environ.update({
-        "PATH": os.defpath, "HOME": scratch, "TMPDIR": scratch, "LANG": "C.UTF-8",
+        "PATH": os.defpath, "HOME": home, "TMPDIR": home, "LANG": "C.UTF-8",
         "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1", "COLUMNS": "100",
         "FORGE_PASSWORD_ITERATIONS": "1000",  # same behaviour, a hundredth of the hashing time
     })
     sys.dont_write_bytecode = True
+
+
+def import_variant(package: str, sources: dict[str, str], noise: int | None, compiled: dict) -> None:
+    """Import every module of the app, the variant's edits applied (our code only: what a
+    zygote does before any learner code runs). A module that fails to import is left for
+    the child, whose collection then reports the error."""
+    sys.meta_path.insert(0, PatchedSources(package, sources, noise, compiled))
+    for name in sorted(compiled):
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - reported by the child's collection
+            for loaded in [n for n in sys.modules if n == package or n.startswith(package + ".")]:
+                del sys.modules[loaded]
+            return
+
+
+def run_job(job: dict, fd: int, scratch: str, compiled: dict | None = None) -> None:
+    """Run one job in `scratch` and report over `fd`."""
+    gc.disable()  # until the runs start: collecting the suite allocates much and frees little
+    os.chdir(scratch)
+    contain(fd, job["timeout"], job["memory"], job["max_processes"])
+    scrub_environment(scratch)
     sys.meta_path.insert(0, PatchedSources(job["package"], job["sources"], job.get("noise"), compiled))
-    recorder = Recorder(fd, job.get("order"), job.get("isolate"))
+    recorder = Recorder(fd, job["runs"], job["timeout"])
     args = [SUITE_FILE, "--rootdir", scratch, "-c", INI_FILE, *PYTEST_ARGS]
     code = pytest.main(args, plugins=[recorder])
     recorder.send(event="exit", code=int(code))
@@ -269,6 +449,7 @@ def run_job(job: dict, fd: int, scratch: str, compiled: dict | None = None) -> N
 
 SUITE_FILE = "test_submission.py"
 INI_FILE = "pytest.ini"
+JOB_FILE = "job.json"  # where a zygote's child finds its job
 
 
 def main() -> None:

@@ -2,23 +2,22 @@
 
 1. Every test runs against every correct app (the real one and the wheats). A test that fails
    on any of them is invalid: it asserts something the specification does not promise.
-2. Hygiene, on the real app, for the tests still valid: the suite runs again (a test whose
-   outcome changes is flaky: invalid), each test runs alone (one that fails alone relies on
-   another test: invalid), and the tests run in a shuffled order (one that then fails depends on
-   state that others leave behind: a warning, or invalid where the exercise says hygiene is
-   strict). Dependency overrides left on `forge.main.app` after a test are reported the same way.
+2. Hygiene, on the real app, for the tests still valid: each test runs again, alone (one that
+   then fails relies on another test, or is flaky: invalid), and the tests run in a shuffled
+   order (one that then fails depends on state that others leave behind: a warning, or invalid
+   where the exercise says hygiene is strict). Dependency overrides left on `forge.main.app`
+   after a test are reported the same way.
 3. A planted defect (chaff) is caught when at least one valid test fails against it, in two
-   separate runs (a hang on a chaff counts as failing). The suite's score is the weighted share
+   separate runs (a hang on a chaff counts as failing, and is not waited for twice). The suite's score is the weighted share
    of defects caught, and 0 while any test is invalid or the suite cannot be collected.
 """
 from __future__ import annotations
 
 import hashlib
-import random
 from dataclasses import asdict, dataclass, field
 
 from graders.exercises import REFERENCE, Exercise
-from graders.runner import BUDGET, Job, RunResult, Runner
+from graders.runner import BUDGET, Job, Run, RunResult, Runner
 
 PASSING = {"passed", "skipped"}  # a skip neither breaks validity nor catches anything
 
@@ -65,28 +64,20 @@ class Report:
 
 def grade(exercise: Exercise, suite_source: str, *, runner: Runner | None = None,
           hygiene: bool = True) -> Report:
-    """Grade a suite: every variant first, then (for the valid tests) the hygiene runs on the
-    real app and a second run on each defect the suite seemed to catch."""
+    """Grade a suite: one job per variant, each collecting the suite once. The real app's job
+    then runs the suite again in a shuffled order and each test alone; a defect's job runs
+    again the tests that failed on it, until one fails a second time."""
     runner = runner or Runner(suite_source, timeout=exercise.timeout)
-    variants = (*exercise.correct_apps, *exercise.chaffs)
-    results = runner.run([Job(v.id, v.sources()) for v in variants])
-    report = judge(exercise, results)
-    valid = [t.nodeid for t in report.tests if t.valid]
-    if hygiene and valid:
-        # Alone, the invalid tests too (see _validity), but not those that hung.
-        reference = results[REFERENCE].tests
-        alone = [t.nodeid for t in report.tests
-                 if t.nodeid not in reference or reference[t.nodeid].outcome != "timeout"]
-        jobs = [Job(ALONE, {}, order=alone, isolate=True),
-                Job(SHUFFLED, {}, order=shuffled(valid, suite_source)),
-                Job(AGAIN, {})]
-        # A second run of each defect the suite caught, with just the tests that caught it.
-        # Under strict hygiene each test alone, so no catch rests on another test's leftovers.
-        jobs += [Job(CONFIRM + d.id, exercise.chaff(d.id).sources(), order=d.caught_by,
-                     isolate=exercise.hygiene == "strict")
-                 for d in report.defects if d.caught]
-        results.update(runner.run(jobs))
-        report = judge(exercise, results)
+    jobs = []
+    for variant in (*exercise.correct_apps, *exercise.chaffs):
+        then: tuple[Run, ...] = ()
+        if hygiene and variant.id == REFERENCE:
+            then = (Run(SHUFFLED, shuffle=shuffle_seed(suite_source)), Run(ALONE, isolate=True))
+        elif hygiene and variant.kind == "chaff":
+            # Under strict hygiene each test alone, so no catch rests on another test's leftovers.
+            then = (Run(CONFIRM + variant.id, confirm=True, isolate=exercise.hygiene == "strict"),)
+        jobs.append(Job(variant.id, variant.sources(), then=then))
+    report = judge(exercise, runner.run(jobs))
     if runner.out_of_time:
         report.errors.append(f"grading ran out of time ({BUDGET:.0f} s): the machine may be too "
                              "busy, or the suite too slow; grade it again")
@@ -94,14 +85,12 @@ def grade(exercise: Exercise, suite_source: str, *, runner: Runner | None = None
     return report
 
 
-ALONE, SHUFFLED, AGAIN, CONFIRM = "hygiene:alone", "hygiene:shuffled", "hygiene:again", "confirm:"
+ALONE, SHUFFLED, CONFIRM = "hygiene:alone", "hygiene:shuffled", "confirm:"
 
 
-def shuffled(nodeids: list[str], suite_source: str) -> list[str]:
-    """Another order for the tests: random, but the same for the same suite."""
-    order = list(nodeids)
-    random.Random(hashlib.sha256(suite_source.encode()).digest()).shuffle(order)
-    return order if order != nodeids else order[::-1]
+def shuffle_seed(suite_source: str) -> int:
+    """The shuffled order is random, but the same for the same suite."""
+    return int.from_bytes(hashlib.sha256(suite_source.encode()).digest()[:8], "big")
 
 
 def judge(exercise: Exercise, results: dict[str, RunResult]) -> Report:
@@ -165,15 +154,13 @@ def _hygiene(test: TestReport, exercise: Exercise, results: dict[str, RunResult]
     def invalidate(message: str) -> None:
         test.valid, test.message = False, message
 
-    again, alone, other_order = outcome(AGAIN), outcome(ALONE), outcome(SHUFFLED)
-    if AGAIN in results and (again is None or again.outcome not in PASSING):
-        return invalidate("flaky: it passed on the real app, then failed when the suite ran again: "
-                          f"{again.message if again else 'it did not run'}")
+    alone, other_order = outcome(ALONE), outcome(SHUFFLED)
     if alone is not None and alone.outcome == "timeout":
-        return invalidate("did not finish in time when run alone on the real app")
+        return invalidate("did not finish in time when run again, alone, on the real app")
     if ALONE in results and (alone is None or alone.outcome not in PASSING):
-        return invalidate("fails when run alone on the real app: it relies on a test that ran "
-                          f"before it. {alone.message if alone else ''}".rstrip())
+        return invalidate("passed on the real app, then failed when run again alone: it relies on "
+                          "a test that ran before it, or it is flaky (its outcome changes from run "
+                          f"to run). {alone.message if alone else ''}".rstrip())
     problems = []
     if SHUFFLED in results and (other_order is None or other_order.outcome not in PASSING):
         problems.append("fails when the tests run in another order, though it passes alone: an "

@@ -6,8 +6,9 @@ where `bwrap` is installed (read-only file system, private /tmp, no network, its
 ids); elsewhere it runs with the children's resource limits alone, and `sandbox()` says so.
 A worker is started once per grading process and kept warm for the next suite.
 
-A test still running when its job's time is up is marked `timeout`, and the tests after it run
-again in a new job without it.
+A job collects the suite once against one variant, then makes its runs (graders.child): a
+test still running when its run's time is up is marked `timeout`, and the run goes on with the
+tests after it.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 APP_PACKAGE = "forge"
@@ -50,11 +51,31 @@ class RunResult:
 
 
 @dataclass
+class Run:
+    """One run of the suite inside a job. Every run of a job starts from the same state: the
+    suite collected against the job's variant, nothing run yet."""
+
+    key: str  # where its results go
+    order: list[str] | None = None  # run only these tests, in this order (default: all)
+    isolate: bool = False  # each test alone, in a process of its own
+    shuffle: int | None = None  # a seed: the tests in a random order (never the usual one)
+    # Run again the tests that failed in the job's first run, until one fails again.
+    confirm: bool = False
+
+
+@dataclass
 class Job:
+    """The suite against one variant of the app: collected once, then one run after another."""
+
     key: str
     sources: dict[str, str]
-    order: list[str] | None = None  # run only these tests, in this order
-    isolate: bool = False  # each test alone, in a fork of the process as it was after collection
+    order: list[str] | None = None
+    isolate: bool = False
+    then: tuple[Run, ...] = ()  # further runs, after the first
+
+    @property
+    def runs(self) -> tuple[Run, ...]:
+        return (Run(self.key, self.order, self.isolate), *self.then)
 
 
 def sandbox() -> str:
@@ -240,41 +261,45 @@ class Runner:
 
     def payload(self, job: Job) -> dict:
         return {"suite": self.suite_source, "package": APP_PACKAGE, "sources": job.sources,
-                "noise": self.noise, "order": job.order,
-                "isolate": self.timeout if job.isolate else None,
+                "noise": self.noise, "runs": [asdict(run) for run in job.runs],
                 "timeout": self.timeout, "memory": MEMORY_LIMIT}
 
     def run(self, jobs: list[Job]) -> dict[str, RunResult]:
-        results = {job.key: RunResult() for job in jobs}
-        pending = list(jobs)
-        while pending:
-            if time.monotonic() >= self.budget_end:  # out of time: the report says so
-                self.out_of_time = True
-                batch = [[{"event": "worker_died"}] for _ in pending]
-            else:
-                batch = worker(self.parallel, self.fork).run(
-                    [self.payload(j) for j in pending], self.budget_end)
-                self.out_of_time |= time.monotonic() >= self.budget_end
-            retries = [_merge(results[job.key], job, events) for job, events in zip(pending, batch)]
-            pending = [retry for retry in retries if retry is not None]
+        results = {run.key: RunResult() for job in jobs for run in job.runs}
+        if time.monotonic() >= self.budget_end:  # out of time: the report says so
+            self.out_of_time = True
+            batch = [[{"event": "worker_died"}] for _ in jobs]
+        else:
+            batch = worker(self.parallel, self.fork).run([self.payload(j) for j in jobs], self.budget_end)
+            self.out_of_time |= time.monotonic() >= self.budget_end
+        for job, events in zip(jobs, batch):
+            _merge(results, job, events)
         return results
 
 
-def _merge(result: RunResult, job: Job, events: list[dict]) -> Job | None:
-    """Fold a child's events into `result`; return the job to re-run after a hang, if any."""
-    started: str | None = None
+def _merge(results: dict[str, RunResult], job: Job, events: list[dict]) -> None:
+    """Fold a child's events into the results of the job's runs."""
+    keys = [run.key for run in job.runs]
+    main = results[job.key]
+    started: dict[str, str | None] = {key: None for key in keys}
     collected: list[str] | None = None
-    exited: int | None = None
+    exited = False
     for event in events:
         kind = event.get("event")
-        if kind == "collected":
+        run = event.get("run")
+        result = results[run] if run in keys else None
+        if kind == "collected" and run is None and collected is None:
             collected = [str(n) for n in event.get("nodeids", [])]
-            if not result.collected:
-                result.collected = collected
-        elif kind == "collect_error":
-            result.errors.append(f"collecting {event.get('nodeid') or 'the suite'}: {event.get('message', '')}")
+            for key in keys:
+                results[key].collected = collected
+        elif kind == "collect_error" and run is None:
+            main.errors.append(f"collecting {event.get('nodeid') or 'the suite'}: {event.get('message', '')}")
+        elif kind == "exit" and run is None:
+            exited = True
+        elif result is None:
+            continue
         elif kind == "start":
-            started = str(event.get("nodeid"))
+            started[run] = str(event.get("nodeid"))
         elif kind == "report":
             nodeid = str(event.get("nodeid"))
             # The first failure wins: whatever a test writes to its own pipe, it cannot turn a
@@ -284,27 +309,19 @@ def _merge(result: RunResult, job: Job, events: list[dict]) -> Job | None:
         elif kind == "leak":
             result.leaks[str(event.get("nodeid"))] = [str(o) for o in event.get("overrides", [])]
         elif kind == "finish":
-            started = None
-        elif kind == "exit":
-            exited = int(event.get("code", -1))
-    if exited is not None:
-        if collected is None and not result.errors:
-            result.errors.append(f"pytest stopped before collecting the suite (exit status {exited})")
-        return None
-    hung = started
-    if hung is not None:
-        result.tests[hung] = TestResult("timeout", "did not finish in time (or ended the test process)")
+            started[run] = None
+    if exited:
+        if collected is None and not main.errors:
+            main.errors.append("pytest stopped before collecting the suite")
+        return
     if collected is None:
-        if not result.errors:
-            result.errors.append("the test process ended before collecting the suite "
-                                 "(exit, crash, hang or resource limit at import time)")
-        return None
-    if hung is None:
-        # The process died between tests (or flooded its output): what did not run is lost.
-        for nodeid in collected:
-            result.tests.setdefault(nodeid, TestResult("timeout", "the test process ended early"))
-        return None
-    remaining = [n for n in (job.order or collected) if n not in result.tests and n in collected]
-    if not remaining:
-        return None
-    return Job(job.key, job.sources, order=remaining, isolate=job.isolate)
+        if not main.errors:
+            main.errors.append("the test process ended before collecting the suite "
+                               "(exit, crash, hang or resource limit at import time)")
+        return
+    # The job was stopped (out of time, or its process died): what did not run is lost.
+    for key in keys:
+        if started[key] is not None:
+            results[key].tests[started[key]] = TestResult("timeout", "did not finish in time")
+    for nodeid in job.order or collected:
+        main.tests.setdefault(nodeid, TestResult("timeout", "the test process ended early"))

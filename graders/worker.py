@@ -8,17 +8,23 @@ reports comes back on stdout wrapped with its job's id, {"id": ..., "event": {..
 ends with {"id": ..., "end": {"timed_out": bool}}. A child's only way out is its own pipe: it
 cannot write to this channel, and whatever it writes to its pipe only speaks for its own job.
 
-Children are forked (the fast path), or, where fork is missing, started as
-`python -m graders.child`. Each gets a scratch directory, a wall-clock deadline after which its
-whole process group is killed, and the limits in graders.child.contain.
+Children are forked (the fast path) by a zygote: a process per variant of the app that has
+imported that variant (our code only) and is kept for the next suites. Where fork is missing
+they are started as `python -m graders.child`. Each child gets a scratch directory, a
+wall-clock deadline after which its whole process group is killed, and the limits in
+graders.child.contain.
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
+import random
+import select
 import selectors
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -49,6 +55,11 @@ def warm_up() -> None:
             except ImportError:
                 pass
         _exercise_the_stack()
+        _exercise_pytest()
+    # Forked children then share these objects' pages instead of copying them the first time
+    # their collector walks the heap.
+    gc.collect()
+    gc.freeze()
 
 
 def _exercise_the_stack() -> None:
@@ -76,6 +87,40 @@ def _exercise_the_stack() -> None:
         client.get("/")
 
 
+def _exercise_pytest() -> None:
+    """One pytest session on a throwaway suite: it imports the modules pytest loads lazily
+    (its built-in plugins, pdb, unittest, ...), which every child would otherwise import again."""
+    import contextlib
+    import io
+
+    import pytest
+
+    from graders.child import INI_FILE, PYTEST_ARGS, SUITE_FILE
+
+    here = os.getcwd()
+    with tempfile.TemporaryDirectory() as scratch, contextlib.redirect_stdout(io.StringIO()):
+        Path(scratch, SUITE_FILE).write_text(
+            "import pytest\n\n@pytest.fixture\ndef one():\n    return 1\n\n"
+            "def test_sync(one, tmp_path, monkeypatch):\n    assert one == 1\n\n"
+            "@pytest.mark.asyncio\nasync def test_async():\n    assert True\n")
+        Path(scratch, INI_FILE).write_text("[pytest]\n")
+        autoload = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+        os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # as in the children
+        try:
+            os.chdir(scratch)
+            pytest.main([SUITE_FILE, "--rootdir", scratch, "-c", INI_FILE, *PYTEST_ARGS])
+        finally:
+            os.chdir(here)
+            # pytest would hand the throwaway suite's module to the children, by its name.
+            for name, module in list(sys.modules.items()):
+                if str(getattr(module, "__file__", None) or "").startswith(scratch):
+                    del sys.modules[name]
+            if autoload is None:
+                del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]
+            else:
+                os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = autoload
+
+
 def _processes_of_this_user() -> int:
     """Threads count against RLIMIT_NPROC: count this user's, where /proc tells."""
     uid, count = os.getuid(), 0
@@ -94,12 +139,119 @@ def _processes_of_this_user() -> int:
     return count
 
 
+CPUS = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+
+
 class Child:
-    def __init__(self, job_id, pid: int, fd: int, deadline: float, scratch: Path, popen=None):
+    def __init__(self, job_id, pid: int, fd: int, deadline: float, scratch: Path, popen=None,
+                 cpu: int | None = None, job: dict | None = None):
         self.job_id, self.pid, self.fd, self.deadline = job_id, pid, fd, deadline
-        self.scratch, self.popen = scratch, popen
+        self.scratch, self.popen, self.cpu, self.job = scratch, popen, cpu, job or {}
+        self.collected = False
         self.buffer = b""
         self.received = 0
+
+
+def run_time(job: dict, collected: int) -> float:
+    """Seconds a job's runs may take once its suite is collected: each run gets the job's
+    timeout, and each test it runs alone gets it again (the child stops what overruns)."""
+    tests = min(collected, MAX_TESTS)
+    return sum(job["timeout"] * ((len(run.get("order") or ()) or tests) if run.get("isolate") else 1) + 1.0
+               for run in job.get("runs") or ({},))
+
+
+MAX_TESTS = 1000
+
+
+class Zygote:
+    """A process that has imported one variant of the app, our code and never a learner's, and
+    forks a child for each job against that variant: the children skip the app's import.
+
+    Jobs come over a Unix socket: the job's scratch directory (the job is in a file there) and,
+    passed along with it, the write end of the job's results pipe. The answer is the child's
+    process id. The zygote reaps its children; the worker kills them by process group."""
+
+    def __init__(self, package: str, sources: dict[str, str], noise: int, compiled: dict):
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.pid = os.fork()
+        if self.pid == 0:  # never returns
+            try:
+                ours.close()
+                _zygote(theirs, package, sources, noise, compiled)
+            finally:
+                os._exit(0)
+        theirs.close()
+        self.socket = ours
+        self.used = time.monotonic()
+
+    def fork(self, scratch: Path, fd: int, cpu: int | None) -> int | None:
+        """Start a child for the job in `scratch`; its pid, or None if this zygote is gone."""
+        self.used = time.monotonic()
+        try:
+            socket.send_fds(self.socket, [json.dumps({"scratch": str(scratch), "cpu": cpu}).encode()], [fd])
+            if not select.select([self.socket], [], [], ZYGOTE_ANSWER_SECONDS)[0]:
+                return None
+            return int(self.socket.recv(64))
+        except (OSError, ValueError):
+            return None
+
+    def close(self) -> None:
+        self.socket.close()
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        except (OSError, ChildProcessError):
+            pass
+
+
+ZYGOTE_ANSWER_SECONDS = 60.0  # importing the app, the first time, on a busy machine
+ZYGOTES = 32  # the variants of two or three exercises
+
+
+def _zygote(channel: socket.socket, package: str, sources: dict[str, str], noise: int, compiled: dict) -> None:
+    from graders.child import JOB_FILE, import_variant, run_job, scrub_environment
+
+    # Keep nothing of the worker's: its channel to the grader, other jobs' pipes.
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for stream in (0, 1, 2):
+        os.dup2(devnull, stream)
+    os.closerange(3, channel.fileno())
+    os.closerange(channel.fileno() + 1, 1 << 16)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped as they end
+    scrub_environment(os.getcwd())
+    import_variant(package, sources, noise, compiled)
+    gc.collect()
+    gc.freeze()
+    while True:
+        message, fds, _, _ = socket.recv_fds(channel, 4096, 1)
+        if not message:
+            return  # the worker is gone
+        request = json.loads(message)
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            try:
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                channel.close()
+                _become_child(request["cpu"])
+                scratch = request["scratch"]
+                job_file = Path(scratch, JOB_FILE)
+                job = json.loads(job_file.read_text())
+                job_file.unlink()  # which variant this is stays out of the suite's reach
+                run_job(job, fds[0], scratch, compiled)
+            finally:
+                os._exit(0)
+        for fd in fds:
+            os.close(fd)
+        channel.send(str(pid).encode())
+
+
+def _become_child(cpu: int | None) -> None:
+    # Each child on a CPU of its own: TestClient hands every request between two threads,
+    # which is far cheaper when both stay on one CPU.
+    if cpu is not None:
+        os.sched_setaffinity(0, {cpu})
+    os.setsid()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 class Worker:
@@ -109,7 +261,9 @@ class Worker:
         self.root = Path(tempfile.mkdtemp(prefix="graders-worker-"))
         self.count = 0
         self.max_processes = _processes_of_this_user() + 512
-        self._compiled: dict = {}
+        # Chosen once per worker: see graders.child.PatchedSources.
+        self.noise = random.SystemRandom().randrange(1, 2**31)
+        self.zygotes: dict[str, Zygote] = {}
         if use_fork:
             warm_up()
 
@@ -127,28 +281,26 @@ class Worker:
         (scratch / INI_FILE).write_text("[pytest]\n")
         return scratch
 
-    def start(self, job_id, job: dict) -> Child:
-        job = {**job, "max_processes": self.max_processes}
-        scratch = self.prepare(job)
-        read_fd, write_fd = os.pipe()
-        # Tests alone each get the full time: the job gets it once per test.
-        tests = len(job.get("order") or ()) if job.get("isolate") else 1
-        deadline = time.monotonic() + job["timeout"] * max(1, tests)
-        if self.use_fork:
-            compiled = self.compiled(job)
-            pid = os.fork()
-            if pid == 0:  # the child: never returns
-                try:
-                    os.setsid()
-                    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                    os.close(read_fd)
-                    from graders.child import run_job
+    def start(self, job_id, job: dict, busy: list[int | None] = ()) -> Child:
+        from graders.child import JOB_FILE
 
-                    run_job(job, write_fd, str(scratch), compiled)
-                finally:
-                    os._exit(0)
+        job = {**job, "max_processes": self.max_processes, "noise": self.noise}
+        scratch = self.prepare(job)
+        zygote = self.zygote(job) if self.use_fork else None  # before the pipe: see _zygote
+        read_fd, write_fd = os.pipe()
+        # Until it has collected the suite; then long enough for its runs (see relay).
+        deadline = time.monotonic() + job["timeout"]
+        if self.use_fork:
+            cpu = min(CPUS, key=list(busy).count) if CPUS else None
+            (scratch / JOB_FILE).write_text(json.dumps(job))
+            pid = zygote.fork(scratch, write_fd, cpu)
+            if pid is None:  # the zygote is gone (a child may kill it): a new one next time
+                self.zygotes.pop(self.variant_key(job)).close()
+                pid = self.fork_child(job, scratch, write_fd, read_fd, cpu)
             os.close(write_fd)
-            return Child(job_id, pid, read_fd, deadline, scratch)
+            # The zygote took its time to import the app: the job's time starts now.
+            deadline = time.monotonic() + job["timeout"]
+            return Child(job_id, pid, read_fd, deadline, scratch, cpu=cpu, job=job)
         popen = subprocess.Popen(
             [sys.executable, "-m", "graders.child", str(write_fd), str(scratch)],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -157,22 +309,46 @@ class Worker:
         os.close(write_fd)
         popen.stdin.write(json.dumps(job).encode())
         popen.stdin.close()
-        return Child(job_id, popen.pid, read_fd, deadline, scratch, popen)
+        return Child(job_id, popen.pid, read_fd, deadline, scratch, popen, job=job)
+
+    @staticmethod
+    def variant_key(job: dict) -> str:
+        return json.dumps([job["package"], job["sources"]], sort_keys=True)
+
+    def zygote(self, job: dict) -> Zygote:
+        key = self.variant_key(job)
+        if key not in self.zygotes:
+            if len(self.zygotes) >= ZYGOTES:
+                oldest = min(self.zygotes, key=lambda k: self.zygotes[k].used)
+                self.zygotes.pop(oldest).close()
+            self.zygotes[key] = Zygote(job["package"], job["sources"], self.noise, self.compiled(job))
+        return self.zygotes[key]
+
+    def fork_child(self, job: dict, scratch: Path, write_fd: int, read_fd: int, cpu: int | None) -> int:
+        """A child forked from this worker: it imports the app itself."""
+        compiled = self.compiled(job)
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            try:
+                os.close(read_fd)
+                _become_child(cpu)
+                from graders.child import run_job
+
+                run_job(job, write_fd, str(scratch), compiled)
+            finally:
+                os._exit(0)
+        return pid
 
     def compiled(self, job: dict) -> dict:
         """The app's modules compiled for this job, before the fork: compiling (not running)
-        them here saves every child the work. Cached: the jobs of one suite share most."""
+        them here saves every child the work, and the cache in compile_package saves it for
+        the modules that variants share."""
         from graders.child import compile_package
 
-        key = (job["package"], json.dumps(job["sources"], sort_keys=True), job.get("noise"))
-        if key not in self._compiled:
-            if len(self._compiled) > 64:
-                self._compiled.clear()
-            try:
-                self._compiled[key] = compile_package(job["package"], job["sources"], job.get("noise"))
-            except (SyntaxError, OSError, ValueError):
-                return {}  # the child compiles what it imports, and reports what fails
-        return self._compiled[key]
+        try:
+            return compile_package(job["package"], job["sources"], self.noise)
+        except (SyntaxError, OSError, ValueError):
+            return {}  # the child compiles what it imports, and reports what fails
 
     def relay(self, child: Child, data: bytes) -> None:
         child.received += len(data)
@@ -186,6 +362,9 @@ class Worker:
             except ValueError:
                 continue
             if isinstance(event, dict):
+                if event.get("event") == "collected" and "run" not in event and not child.collected:
+                    child.collected = True
+                    child.deadline = time.monotonic() + run_time(child.job, len(event.get("nodeids") or ()))
                 self.emit(id=child.job_id, event=event)
 
     def finish(self, child: Child, timed_out: bool) -> None:
@@ -215,7 +394,7 @@ class Worker:
         self.emit(ready={"fork": self.use_fork, "pid": os.getpid()})
         while open_input or waiting or running:
             while waiting and len(running) < self.parallel:
-                child = self.start(*waiting.popleft())
+                child = self.start(*waiting.popleft(), busy=[c.cpu for c in running.values()])
                 running[child.fd] = child
                 selector.register(child.fd, selectors.EVENT_READ)
             timeout = max(0.0, min(c.deadline for c in running.values()) - time.monotonic()) if running else None
@@ -244,6 +423,8 @@ class Worker:
                 if child.deadline <= now:
                     selector.unregister(fd)
                     self.finish(running.pop(fd), timed_out=True)
+        for zygote in self.zygotes.values():
+            zygote.close()
         shutil.rmtree(self.root, ignore_errors=True)
 
 
