@@ -13,7 +13,7 @@ from pathlib import Path
 from graders.suites import SuiteError, from_history
 
 
-def setup(raise_on_error: bool = True, async_tests: bool = False) -> None:
+def setup(raise_on_error: bool = True, async_tests: bool = False, exercise: str | None = None) -> None:
     """Configure ipytest for a course notebook.
 
     `clean="test_*"`: the default pattern would also delete an imported `TestClient`.
@@ -21,6 +21,8 @@ def setup(raise_on_error: bool = True, async_tests: bool = False) -> None:
     in exercises the grader reports failing tests instead.
     `async_tests`: run pytest in a thread of its own, as async tests need inside a kernel
     (whose own event loop is already running).
+    `exercise`: the exercise this notebook grades; its grading worker starts now, in the
+    background, so that the first check is as quick as the next.
     """
     import ipytest
 
@@ -33,6 +35,12 @@ def setup(raise_on_error: bool = True, async_tests: bool = False) -> None:
     current = os.environ.get("PYTEST_ADDOPTS", "")
     if quiet not in current:
         os.environ["PYTEST_ADDOPTS"] = f"{current} {quiet}".strip()
+    if exercise is not None:
+        from graders.exercises import get_exercise
+        from graders.runner import prepare
+
+        found = get_exercise(exercise)
+        prepare([variant.sources() for variant in (*found.correct_apps, *found.chaffs)])
     if os.environ.get("NBGRADER_EXECUTION") == "autograde":
         # The autograder never runs a learner's tests in its kernel (a test that hangs and
         # swallows interrupts would sink the whole submission): score() runs them sandboxed.

@@ -20,6 +20,7 @@ import selectors
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -156,6 +157,7 @@ class WorkerProcess:
         self.selector.register(self.process.stdout, selectors.EVENT_READ)
         self.buffer = b""
         self.next_id = 0
+        self.lock = threading.Lock()
         ready = self._messages(deadline=time.monotonic() + 120)
         first = next(ready, None)
         if not first or "ready" not in first:
@@ -180,6 +182,10 @@ class WorkerProcess:
 
     def run(self, payloads: list[dict], budget_end: float) -> list[list[dict]]:
         """Run the jobs; each job's events, in order. Jobs lost with a dead worker end there."""
+        with self.lock:  # one caller at a time reads the worker's answers
+            return self._run(payloads, budget_end)
+
+    def _run(self, payloads: list[dict], budget_end: float) -> list[list[dict]]:
         ids = list(range(self.next_id, self.next_id + len(payloads)))
         self.next_id += len(payloads)
         events: dict[int, list[dict]] = {i: [] for i in ids}
@@ -230,14 +236,37 @@ def _remove_cgroup(group: Path) -> None:
 
 
 _workers: dict[tuple[int, bool], WorkerProcess] = {}
+_workers_lock = threading.RLock()  # prepare() starts one from a thread of its own
 
 
 def worker(parallel: int, fork: bool = True) -> WorkerProcess:
     """A warm worker for this process, started on first use and kept for the next suites."""
-    current = _workers.get((parallel, fork))
-    if current is None or not current.alive():
-        current = _workers[parallel, fork] = WorkerProcess(parallel, fork)
-    return current
+    with _workers_lock:
+        current = _workers.get((parallel, fork))
+        if current is None or not current.alive():
+            current = _workers[parallel, fork] = WorkerProcess(parallel, fork)
+        return current
+
+
+def default_parallel() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+def prepare(variants: list[dict[str, str]]) -> threading.Thread:
+    """Start the worker now, in the background, and have it import these variants of the app
+    (each a {module: source} of edits): the first suite graded afterwards goes as fast as the
+    next ones. Whatever fails here is left for that grading to meet and report."""
+    def start() -> None:
+        try:
+            worker(default_parallel()).run(
+                [{"prepare": True, "package": APP_PACKAGE, "sources": sources} for sources in variants],
+                time.monotonic() + BUDGET)
+        except Exception:  # noqa: BLE001 - see the docstring
+            pass
+
+    thread = threading.Thread(target=start, name="graders-prepare", daemon=True)
+    thread.start()
+    return thread
 
 
 @atexit.register
@@ -256,7 +285,7 @@ class Runner:
         self.noise = random.randrange(1, 2**31)  # see graders.child.PatchedSources
         self.out_of_time = False
         self.timeout = timeout
-        self.parallel = max(1, jobs or os.cpu_count() or 1)
+        self.parallel = jobs or default_parallel()
         self.fork = fork  # False: the worker starts a fresh interpreter per job (portable path)
 
     def payload(self, job: Job) -> dict:
@@ -310,6 +339,9 @@ def _merge(results: dict[str, RunResult], job: Job, events: list[dict]) -> None:
             result.leaks[str(event.get("nodeid"))] = [str(o) for o in event.get("overrides", [])]
         elif kind == "finish":
             started[run] = None
+    if any(event.get("event") == "worker_died" for event in events):
+        main.errors.append("the grading worker stopped while this suite ran (a test that kills "
+                           "processes, or a machine out of memory, can do that)")
     if exited:
         if collected is None and not main.errors:
             main.errors.append("pytest stopped before collecting the suite")

@@ -409,7 +409,12 @@ class Worker:
                     *lines, incoming = incoming.split(b"\n")
                     for line in lines:
                         request = json.loads(line)
-                        waiting.append((request["id"], request["job"]))
+                        if request["job"].get("prepare"):  # a variant to import ahead of its jobs
+                            if self.use_fork:
+                                self.zygote(request["job"])
+                            self.emit(id=request["id"], end={"timed_out": False})
+                        else:
+                            waiting.append((request["id"], request["job"]))
                     continue
                 child = running[key.fd]
                 data = os.read(key.fd, 1 << 16)

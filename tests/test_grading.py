@@ -3,7 +3,7 @@ import pytest
 
 from graders.build import ROOT
 from graders.grading import grade, render
-from graders.runner import Runner
+from graders.runner import Runner, prepare
 from graders.worker import CAN_FORK
 from graders.suites import from_notebook
 from tests.conftest import suite
@@ -87,7 +87,7 @@ def test_tests_that_end_the_process_cost_only_themselves(ex01):
 def test_variants_cannot_be_told_apart_but_by_behaviour(ex01):
     report = grade(ex01, suite("fingerprint"))
     # What is the same in every variant catches nothing; comparing the running code with the
-    # files fails on the real app too (every variant runs with per-run noise), so it is invalid.
+    # files fails on the real app too (every variant runs with noise), so it is invalid.
     assert set(invalid(report)) == {"test_the_running_lifespan_is_what_the_file_compiles_to"}
     assert caught(report) == set() and report.score == 0.0
 
@@ -98,3 +98,11 @@ def test_spawned_children_grade_like_forked_ones(ex01):
     spawned = grade(ex01, text, runner=Runner(text, fork=False))
     forked = grade(ex01, text)
     assert spawned.to_json() == forked.to_json()
+
+
+def test_a_worker_prepared_ahead_grades_the_same(ex01):
+    # What setup(exercise=...) does when an exercise notebook starts.
+    text = suite("weak")
+    before = grade(ex01, text).to_json()
+    prepare([variant.sources() for variant in (*ex01.correct_apps, *ex01.chaffs)]).join(timeout=120)
+    assert grade(ex01, text).to_json() == before

@@ -72,6 +72,18 @@ def test_patching_pytest_or_the_grader_gains_nothing(ex01):
     assert report.score == 0.0 and report.caught == 0
 
 
+def test_killing_the_processes_above_costs_only_the_submitter(ex01):
+    report = grade(ex01, hostile("kill_ancestors"))
+    assert report.score == 0.0 and not report.valid
+    assert any("grading worker stopped" in e for e in report.errors), report.errors
+
+
+def test_killing_the_process_that_forks_the_jobs_costs_only_the_submitter(ex01):
+    # It kills a zygote (graders/worker.py); the worker forks a new one for the next suite.
+    assert grade(ex01, hostile("kill_grandparent")).score == 0.0
+    assert grade(ex01, from_notebook(ROOT / "solutions/ex01_testclient/ex01_testclient.ipynb")).score == 1.0
+
+
 def test_state_kept_between_runs_makes_a_test_invalid(ex01):
     report = grade(ex01, hostile("first_run_only").replace("TOKEN", uuid.uuid4().hex))
     assert set(invalid(report)) == {"test_first_run_only"} and report.score == 0.0

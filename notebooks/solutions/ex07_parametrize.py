@@ -70,7 +70,7 @@
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
 from graders.notebook import check, setup
 
-setup(raise_on_error=False)
+setup(raise_on_error=False, exercise="ex07_parametrize")
 
 # %% nbgrader={"grade": false, "grade_id": "suite", "locked": false, "schema_version": 3, "solution": true, "task": false}
 # %%ipytest

@@ -74,7 +74,7 @@ import ipytest
 
 from graders.notebook import check, setup
 
-setup(raise_on_error=False)
+setup(raise_on_error=False, exercise="ex09_async")
 # Async tests in a notebook: pytest must run in a thread of its own, away from the kernel's
 # event loop (coverage=False works around an ipytest bug). The -W option hides a notice about
 # plugins that were imported before pytest started; it has nothing to do with your tests.

@@ -86,7 +86,7 @@
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
 from graders.notebook import check, setup
 
-setup(raise_on_error=False)
+setup(raise_on_error=False, exercise="ex12_incident")
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "leaky-help", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## The suite on the day of the incident
@@ -314,8 +314,8 @@ def test_admin_sees_the_counts(client, sign_in_as):
 # Run the next cell right after your repaired `%%ipytest` cell: it grades the `%%ipytest` cell
 # you ran **last**. It shows how many planted defects your suite catches (`●` caught, `○` missed,
 # each defect has an anonymous number), which tests are invalid and why (alone, another order,
-# again, overrides left behind), and which test catches which defect. It takes a while: your
-# suite runs against every version of the service, then alone, shuffled and again.
+# overrides left behind), and which test catches which defect. It takes a few seconds: your
+# suite runs against every version of the service, then shuffled and each test alone.
 
 # %% nbgrader={"grade": false, "grade_id": "feedback", "locked": true, "schema_version": 3, "solution": false, "task": false}
 check("ex12_incident")

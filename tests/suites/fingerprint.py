@@ -24,3 +24,8 @@ def test_the_running_lifespan_is_what_the_file_compiles_to():
     disk = next(c for c in module.co_consts if getattr(c, "co_name", "") == "lifespan")
     live = inspect.unwrap(forge.main.lifespan).__code__
     assert (live.co_code, live.co_consts) == (disk.co_code, disk.co_consts)
+
+
+def test_the_working_directory_says_nothing_about_the_variant():
+    # Only the suite and its (empty) pytest configuration: no job description left behind.
+    assert set(Path().iterdir()) <= {Path("test_submission.py"), Path("pytest.ini"), Path("__pycache__")}
