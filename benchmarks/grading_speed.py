@@ -38,7 +38,7 @@ def solution(exercise_id: str) -> Path:
 
 def naive(exercise, suite: str) -> float:
     started = time.perf_counter()
-    for variant in (*exercise.correct_apps, *exercise.chaffs):
+    for variant in exercise.variants:
         with tempfile.TemporaryDirectory() as tmp:
             app = Path(tmp) / "forge"
             shutil.copytree(APP_DIR, app, ignore=shutil.ignore_patterns("__pycache__"))
@@ -85,7 +85,7 @@ def main() -> None:
             timings["warm"].append(warm(exercise, suite))
         median = {k: statistics.median(v) for k, v in timings.items()}
         tests = len(grade(exercise, suite).tests)
-        variants = len(exercise.correct_apps) + len(exercise.chaffs)
+        variants = len(exercise.variants)
         print(f"| {exercise_id} | {variants} | {tests} | {median['naive']:.2f} | {median['fresh']:.2f} "
               f"| {median['warm']:.2f} | {median['naive'] / median['warm']:.1f}x |", flush=True)
 

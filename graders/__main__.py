@@ -25,9 +25,10 @@ def cmd_list(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from graders.grading import grade, render
+    from graders.grading import grade, prepare, render
 
     exercise = get_exercise(args.exercise)
+    prepare(exercise)  # the worker starts while the suite is read
     try:
         suite = (to_module(sys.stdin.read(), where="standard input") if args.path == "-"
                  else from_path(args.path))

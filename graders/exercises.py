@@ -64,6 +64,11 @@ class Exercise:
     def correct_apps(self) -> tuple[Variant, ...]:
         return (Variant(REFERENCE, "reference", "the real app"), *self.wheats)
 
+    @property
+    def variants(self) -> tuple[Variant, ...]:
+        """Every version of the app a suite runs against: the correct ones, then the chaffs."""
+        return (*self.correct_apps, *self.chaffs)
+
     def chaff(self, chaff_id: str) -> Variant:
         return next(c for c in self.chaffs if c.id == chaff_id)
 
@@ -133,7 +138,7 @@ def load_exercise(path: Path) -> Exercise:
         raise ExerciseError(f"{where}: missing key {missing}") from None
     if exercise.hygiene not in ("warn", "strict"):
         raise ExerciseError(f"{where}: hygiene must be \"warn\" or \"strict\"")
-    ids = [v.id for v in (*exercise.correct_apps, *exercise.chaffs)]
+    ids = [v.id for v in exercise.variants]
     if len(ids) != len(set(ids)):
         raise ExerciseError(f"{where}: variant ids must be unique: {ids}")
     if exercise.id != path.stem:

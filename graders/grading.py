@@ -17,6 +17,7 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 
 from graders.exercises import REFERENCE, Exercise
+from graders import runner
 from graders.runner import BUDGET, Job, Run, RunResult, Runner
 
 PASSING = {"passed", "skipped"}  # a skip neither breaks validity nor catches anything
@@ -69,7 +70,7 @@ def grade(exercise: Exercise, suite_source: str, *, runner: Runner | None = None
     again the tests that failed on it, until one fails a second time."""
     runner = runner or Runner(suite_source, timeout=exercise.timeout)
     jobs = []
-    for variant in (*exercise.correct_apps, *exercise.chaffs):
+    for variant in exercise.variants:
         then: tuple[Run, ...] = ()
         if hygiene and variant.id == REFERENCE:
             then = (Run(SHUFFLED, shuffle=shuffle_seed(suite_source)), Run(ALONE, isolate=True))
@@ -86,6 +87,12 @@ def grade(exercise: Exercise, suite_source: str, *, runner: Runner | None = None
 
 
 ALONE, SHUFFLED, CONFIRM = "hygiene:alone", "hygiene:shuffled", "confirm:"
+
+
+def prepare(exercise: Exercise):
+    """Start the grading worker now, in the background, with the exercise's variants imported:
+    the first suite graded afterwards goes as fast as the next ones."""
+    return runner.prepare([variant.sources() for variant in exercise.variants])
 
 
 def shuffle_seed(suite_source: str) -> int:

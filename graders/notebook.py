@@ -37,10 +37,9 @@ def setup(raise_on_error: bool = True, async_tests: bool = False, exercise: str 
         os.environ["PYTEST_ADDOPTS"] = f"{current} {quiet}".strip()
     if exercise is not None:
         from graders.exercises import get_exercise
-        from graders.runner import prepare
+        from graders.grading import prepare
 
-        found = get_exercise(exercise)
-        prepare([variant.sources() for variant in (*found.correct_apps, *found.chaffs)])
+        prepare(get_exercise(exercise))
     if os.environ.get("NBGRADER_EXECUTION") == "autograde":
         # The autograder never runs a learner's tests in its kernel (a test that hangs and
         # swallows interrupts would sink the whole submission): score() runs them sandboxed.

@@ -158,6 +158,7 @@ class WorkerProcess:
         self.buffer = b""
         self.next_id = 0
         self.lock = threading.Lock()
+        self.thread = threading.current_thread()  # see prepare()
         ready = self._messages(deadline=time.monotonic() + 120)
         first = next(ready, None)
         if not first or "ready" not in first:
@@ -258,11 +259,14 @@ def prepare(variants: list[dict[str, str]]) -> threading.Thread:
     next ones. Whatever fails here is left for that grading to meet and report."""
     def start() -> None:
         try:
-            worker(default_parallel()).run(
-                [{"prepare": True, "package": APP_PACKAGE, "sources": sources} for sources in variants],
-                time.monotonic() + BUDGET)
+            started = worker(default_parallel())
+            started.run([{"prepare": True, "package": APP_PACKAGE, "sources": sources} for sources in variants],
+                        time.monotonic() + BUDGET)
         except Exception:  # noqa: BLE001 - see the docstring
-            pass
+            return
+        if started.thread is threading.current_thread():
+            # bwrap's --die-with-parent ends the worker when the *thread* that started it ends.
+            threading.Event().wait()
 
     thread = threading.Thread(target=start, name="graders-prepare", daemon=True)
     thread.start()
@@ -270,9 +274,11 @@ def prepare(variants: list[dict[str, str]]) -> threading.Thread:
 
 
 @atexit.register
-def _stop_workers() -> None:
-    for current in _workers.values():
-        current.close()
+def stop_workers() -> None:
+    with _workers_lock:
+        for current in _workers.values():
+            current.close()
+        _workers.clear()
 
 
 class Runner:

@@ -409,9 +409,10 @@ class Worker:
                     *lines, incoming = incoming.split(b"\n")
                     for line in lines:
                         request = json.loads(line)
+                        # Zygotes import their variants in parallel, while jobs wait for a slot.
+                        if self.use_fork:
+                            self.zygote(request["job"])
                         if request["job"].get("prepare"):  # a variant to import ahead of its jobs
-                            if self.use_fork:
-                                self.zygote(request["job"])
                             self.emit(id=request["id"], end={"timed_out": False})
                         else:
                             waiting.append((request["id"], request["job"]))

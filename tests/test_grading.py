@@ -2,8 +2,8 @@
 import pytest
 
 from graders.build import ROOT
-from graders.grading import grade, render
-from graders.runner import Runner, prepare
+from graders.grading import grade, prepare, render
+from graders.runner import Runner, stop_workers
 from graders.worker import CAN_FORK
 from graders.suites import from_notebook
 from tests.conftest import suite
@@ -101,8 +101,12 @@ def test_spawned_children_grade_like_forked_ones(ex01):
 
 
 def test_a_worker_prepared_ahead_grades_the_same(ex01):
-    # What setup(exercise=...) does when an exercise notebook starts.
+    # What setup(exercise=...) does when an exercise notebook starts: a new worker, started
+    # from a thread of its own, which must outlive that thread's work.
     text = suite("weak")
     before = grade(ex01, text).to_json()
-    prepare([variant.sources() for variant in (*ex01.correct_apps, *ex01.chaffs)]).join(timeout=120)
+    stop_workers()
+    preparing = prepare(ex01)
+    preparing.join(timeout=5)  # its work is done in that time; the thread stays, as it must
+    assert preparing.is_alive()
     assert grade(ex01, text).to_json() == before
