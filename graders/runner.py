@@ -68,15 +68,13 @@ class Run:
 class Job:
     """The suite against one variant of the app: collected once, then one run after another."""
 
-    key: str
+    key: str  # also the key of its first run: the whole suite, in its own order
     sources: dict[str, str]
-    order: list[str] | None = None
-    isolate: bool = False
     then: tuple[Run, ...] = ()  # further runs, after the first
 
     @property
     def runs(self) -> tuple[Run, ...]:
-        return (Run(self.key, self.order, self.isolate), *self.then)
+        return (Run(self.key), *self.then)
 
 
 def sandbox() -> str:
@@ -361,5 +359,5 @@ def _merge(results: dict[str, RunResult], job: Job, events: list[dict]) -> None:
     for key in keys:
         if started[key] is not None:
             results[key].tests[started[key]] = TestResult("timeout", "did not finish in time")
-    for nodeid in job.order or collected:
+    for nodeid in collected:
         main.tests.setdefault(nodeid, TestResult("timeout", "the test process ended early"))
