@@ -73,9 +73,12 @@ def test_patching_pytest_or_the_grader_gains_nothing(ex01):
 
 
 def test_killing_the_processes_above_costs_only_the_submitter(ex01):
+    # Its tests lose their results (how depends on which process goes first: the report says
+    # the worker stopped, or that the tests did not finish); the next suite gets a new worker.
     report = grade(ex01, hostile("kill_ancestors"))
     assert report.score == 0.0 and not report.valid
-    assert any("grading worker stopped" in e for e in report.errors), report.errors
+    assert report.errors or all(not t.valid for t in report.tests), report
+    assert grade(ex01, from_notebook(ROOT / "solutions/ex01_testclient/ex01_testclient.ipynb")).score == 1.0
 
 
 def test_killing_the_process_that_forks_the_jobs_costs_only_the_submitter(ex01):
