@@ -173,7 +173,7 @@ class Recorder:
         first: dict[str, str] = {}  # outcomes of the job's first run
         hung: set[str] = set()  # tests that did not finish: not run again in this job
         for number, run in enumerate(self.runs):
-            order = run.get("order") or list(items)
+            order = list(items)
             if run.get("shuffle") is not None:
                 order = _shuffled(order, run["shuffle"])
             if run.get("confirm"):

@@ -17,8 +17,7 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 
 from graders.exercises import REFERENCE, Exercise
-from graders import runner
-from graders.runner import BUDGET, Job, Run, RunResult, Runner
+from graders.runner import BUDGET, Job, Run, RunResult, Runner, prepare as prepare_worker
 
 PASSING = {"passed", "skipped"}  # a skip neither breaks validity nor catches anything
 
@@ -92,7 +91,7 @@ ALONE, SHUFFLED, CONFIRM = "hygiene:alone", "hygiene:shuffled", "confirm:"
 def prepare(exercise: Exercise):
     """Start the grading worker now, in the background, with the exercise's variants imported:
     the first suite graded afterwards goes as fast as the next ones."""
-    return runner.prepare([variant.sources() for variant in exercise.variants])
+    return prepare_worker([variant.sources() for variant in exercise.variants])
 
 
 def shuffle_seed(suite_source: str) -> int:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import atexit
 import json
 import os
-import random
 import selectors
 import shutil
 import subprocess
@@ -57,7 +56,6 @@ class Run:
     suite collected against the job's variant, nothing run yet."""
 
     key: str  # where its results go
-    order: list[str] | None = None  # run only these tests, in this order (default: all)
     isolate: bool = False  # each test alone, in a process of its own
     shuffle: int | None = None  # a seed: the tests in a random order (never the usual one)
     # Run again the tests that failed in the job's first run, until one fails again.
@@ -235,7 +233,7 @@ def _remove_cgroup(group: Path) -> None:
 
 
 _workers: dict[tuple[int, bool], WorkerProcess] = {}
-_workers_lock = threading.RLock()  # prepare() starts one from a thread of its own
+_workers_lock = threading.Lock()  # prepare() starts one from a thread of its own
 
 
 def worker(parallel: int, fork: bool = True) -> WorkerProcess:
@@ -286,7 +284,6 @@ class Runner:
                  fork: bool = True, budget: float = BUDGET):
         self.suite_source = suite_source
         self.budget_end = time.monotonic() + budget
-        self.noise = random.randrange(1, 2**31)  # see graders.child.PatchedSources
         self.out_of_time = False
         self.timeout = timeout
         self.parallel = jobs or default_parallel()
@@ -294,7 +291,7 @@ class Runner:
 
     def payload(self, job: Job) -> dict:
         return {"suite": self.suite_source, "package": APP_PACKAGE, "sources": job.sources,
-                "noise": self.noise, "runs": [asdict(run) for run in job.runs],
+                "runs": [asdict(run) for run in job.runs],
                 "timeout": self.timeout, "memory": MEMORY_LIMIT}
 
     def run(self, jobs: list[Job]) -> dict[str, RunResult]:

@@ -156,7 +156,7 @@ def run_time(job: dict, collected: int) -> float:
     """Seconds a job's runs may take once its suite is collected: each run gets the job's
     timeout, and each test it runs alone gets it again (the child stops what overruns)."""
     tests = min(collected, MAX_TESTS)
-    return sum(job["timeout"] * ((len(run.get("order") or ()) or tests) if run.get("isolate") else 1) + 1.0
+    return sum(job["timeout"] * (tests if run.get("isolate") else 1) + 1.0
                for run in job.get("runs") or ({},))
 
 
