@@ -1,4 +1,7 @@
 """The grading engine on hand-written suites: what an expert would give each one."""
+import uuid
+from dataclasses import replace
+
 import pytest
 
 from graders.build import ROOT
@@ -110,3 +113,37 @@ def test_a_worker_prepared_ahead_grades_the_same(ex01):
     preparing.join(timeout=5)  # its work is done in that time; the thread stays, as it must
     assert preparing.is_alive()
     assert grade(ex01, text).to_json() == before
+
+
+def test_a_test_that_needs_another_to_run_first_is_invalid(ex01):
+    report = grade(ex01, suite("relies_on_another"))
+    problems = invalid(report)
+    assert set(problems) == {"test_the_remembered_item_is_a_chisel"}
+    assert "failed when run again alone" in problems["test_the_remembered_item_is_a_chisel"]
+    assert report.score == 0.0
+
+
+def test_a_test_that_fails_in_another_order_is_a_warning_or_invalid_where_strict(ex01):
+    report = grade(ex01, suite("leaves_state"))
+    assert report.valid and not invalid(report)
+    warned = {t.nodeid.split("::")[-1]: t.warnings for t in report.tests if t.warnings}
+    assert list(warned) == ["test_nothing_is_left_over_yet"]
+    assert "fails when the tests run in another order" in warned["test_nothing_is_left_over_yet"][0]
+    assert "fails when the tests run in another order" in render(report)
+
+    strict = grade(replace(ex01, hygiene="strict"), suite("leaves_state"))
+    assert set(invalid(strict)) == {"test_nothing_is_left_over_yet"} and strict.score == 0.0
+
+
+def test_overrides_left_on_the_module_level_app_are_reported(ex01):
+    report = grade(ex01, suite("leaks_overrides"))
+    warned = {t.nodeid.split("::")[-1]: t.warnings for t in report.tests if t.warnings}
+    assert "test_the_version_can_be_overridden" in warned
+    assert "leaves dependency_overrides set on forge.main.app" in warned["test_the_version_can_be_overridden"][0]
+    assert "get_settings" in warned["test_the_version_can_be_overridden"][0]
+
+
+def test_a_defect_caught_only_once_is_not_caught(ex01):
+    report = grade(ex01, suite("lucky_catch").replace("TOKEN", uuid.uuid4().hex))
+    assert report.valid and not invalid(report)
+    assert caught(report) == {"zero-price-accepted"}  # create-item-returns-200 failed only once
