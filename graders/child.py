@@ -21,7 +21,6 @@ import json
 import os
 import random
 import resource
-import select
 import signal
 import sys
 import time
@@ -123,22 +122,27 @@ def _add_noise(tree: ast.Module, value: int) -> None:
 
 
 class Recorder:
-    """A pytest plugin that runs a job's plan of runs and streams each test's outcome to the
-    parent as JSON lines.
+    """A pytest plugin that runs a job's stages (graders.runner.Stage) on the collected suite
+    and streams each test's outcome to the worker as JSON lines, tagged with its stage's key.
 
-    The suite is collected once. Each run then goes in a fork of this process as it was after
-    collection, so every run starts from the same state, none pays for pytest's start-up or the
-    import of the app again, and this process can stop a run that hangs and go on with the
-    tests after the one that hung. A run's events reach the parent through this process, tagged
-    with the run's key; what a test writes to its own run's pipe only speaks for that run."""
+    The suite is collected once. This process runs the job's first stage itself, then each
+    following stage that is not `fresh` (a fresh stage starts from the collected state, in a
+    process the worker starts for it). A test that hangs or ends this process is the worker's
+    to blame: it stops this process and goes on with the tests after it in a new one (the job
+    then says where to start: `stage`, `skip`, `failed`, `previous`)."""
 
-    def __init__(self, fd: int, runs: list[dict], timeout: float):
+    def __init__(self, fd: int, job: dict):
         self.out = os.fdopen(fd, "w", buffering=1)
-        self.runs = runs
-        self.timeout = timeout
-        self.isolate: float | None = None  # in a run's fork: each test in a process of its own
+        self.stages: list[dict] = job["stages"]
+        self.first = int(job.get("stage", 0))  # the stage this process starts with
+        self.skip = set(job.get("skip") or ())  # tests of that stage already done elsewhere
+        self.failed: list[str] = list(job.get("failed") or ())  # failures in the current stage
+        self.previous: list[str] = list(job.get("previous") or ())  # failures in the one before
+        self.hung: set[str] = set()  # not waited for again in a later stage
+        self.timeout = job["timeout"]
+        self.key = ""  # the stage being run: its events carry this key
+        self.isolate: float | None = None  # each test in a process of its own, with this timeout
         self.stop_at_failure = False
-        self.failed = False
 
     def send(self, **event) -> None:
         self.out.write(json.dumps(event) + "\n")
@@ -151,89 +155,42 @@ class Recorder:
         self.send(event="collected", nodeids=[item.nodeid for item in session.items])
 
     def pytest_runtest_logstart(self, nodeid, location):
-        self.send(event="start", nodeid=nodeid)
+        self.send(event="start", run=self.key, nodeid=nodeid)
 
     def pytest_runtest_logreport(self, report):
         # One test gives up to three reports (setup, call, teardown): the first failure wins.
         if report.failed or report.when == "call" or (report.skipped and report.when == "setup"):
-            self.failed |= report.failed
-            self.send(event="report", nodeid=report.nodeid, when=report.when,
+            if report.failed and report.nodeid not in self.failed:
+                self.failed.append(report.nodeid)
+            self.send(event="report", run=self.key, nodeid=report.nodeid, when=report.when,
                       outcome=report.outcome, message=_message(report) if not report.passed else "")
 
     def pytest_runtest_logfinish(self, nodeid, location):
-        self.send(event="finish", nodeid=nodeid)
+        self.send(event="finish", run=self.key, nodeid=nodeid)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session):
         if session.testsfailed and not session.config.option.continue_on_collection_errors:
             return True  # pytest's own rule: a suite that failed to collect does not run
         items = {item.nodeid: item for item in session.items}
-        # The runs are forks of this process: frozen, its objects' pages stay shared (see
-        # graders.worker.warm_up), and its collector, off while pytest started, is back on.
+        # Tests alone run in forks of this process: frozen, its objects' pages stay shared
+        # (see graders.worker.warm_up), and its collector, off while pytest started, is back on.
         gc.freeze()
         gc.enable()
-        first: dict[str, str] = {}  # outcomes of the job's first run
-        hung: set[str] = set()  # tests that did not finish: not run again in this job
-        for number, run in enumerate(self.runs):
-            order = list(items)
-            if run.get("shuffle") is not None:
-                order = _shuffled(order, run["shuffle"])
-            if run.get("confirm"):
-                order = [n for n in first if first[n] not in PASSING and n not in hung]
-            order = [n for n in order if n in items and n not in hung]
-            outcomes = self._supervise(run, [items[n] for n in order], hung)
-            if number == 0:
-                first = outcomes
+        for index in range(self.first, len(self.stages)):
+            stage = self.stages[index]
+            if index > self.first:
+                if stage.get("fresh"):
+                    break  # the worker starts it in a new process
+                self.previous = [n for n in self.failed if n not in self.hung]
+                self.failed, self.skip = [], set()
+            names = [n for n in _ordered(list(items), stage, self.previous) if n not in self.skip]
+            self.key = stage["key"]
+            self.isolate = self.timeout if stage.get("isolate") else None
+            self.stop_at_failure = bool(stage.get("until_failure"))
+            self._run([items[n] for n in names])
+            self.send(event="stage_end", run=self.key)
         return True
-
-    def _supervise(self, run: dict, items: list, hung: set[str]) -> dict[str, str]:
-        """Run `items` in forks, one after another, until each has an outcome; return them."""
-        outcomes: dict[str, str] = {}
-        isolate = bool(run.get("isolate"))
-        remaining = list(items)
-        while remaining:
-            read_fd, write_fd = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # the run: never returns
-                try:
-                    os.close(read_fd)
-                    self.out.close()  # the run speaks only through this process
-                    self.out = os.fdopen(write_fd, "w", buffering=1)
-                    self.isolate = self.timeout if isolate else None
-                    self.stop_at_failure = bool(run.get("confirm"))
-                    self._run(remaining)
-                    self.out.flush()
-                    os._exit(COMPLETED)
-                finally:
-                    os._exit(1)
-            os.close(write_fd)
-            # Alone, each test has the whole time (the fork enforces it per test); together,
-            # the run shares it.
-            limit = self.timeout * (len(remaining) if isolate else 1) + (1.0 if isolate else 0.0)
-            started, finished, ending = self._relay(pid, read_fd, run["key"], outcomes, limit)
-            if ending == "completed":
-                break
-            done = set(finished) | set(outcomes)
-            if started is None:
-                # Ended between tests (it flooded its pipe, or a teardown ended the process):
-                # what did not run is lost.
-                for item in remaining:
-                    if item.nodeid not in done:
-                        self._outcome(run, outcomes, item.nodeid, "failed", "the test process ended early")
-                break
-            hung.add(started)
-            self._outcome(run, outcomes, started, "timeout", "did not finish in time" if ending == "timeout"
-                          else "ended its test process (exit, crash or resource limit)")
-            if run.get("confirm"):
-                break  # a hang confirms the catch
-            remaining = [item for item in remaining if item.nodeid not in done | {started}]
-        return outcomes
-
-    def _outcome(self, run: dict, outcomes: dict[str, str], nodeid: str, outcome: str, message: str) -> None:
-        outcomes[nodeid] = outcome
-        self.send(event="report", run=run["key"], nodeid=nodeid, when="call", outcome=outcome,
-                  message=message)
-        self.send(event="finish", run=run["key"], nodeid=nodeid)
 
     def _run(self, items: list) -> None:
         for index, item in enumerate(items):
@@ -241,59 +198,6 @@ class Recorder:
             item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
             if self.stop_at_failure and self.failed:
                 return
-
-    def _relay(self, pid: int, fd: int, key: str, outcomes: dict[str, str], limit: float):
-        """Pass a run's events on, tagged with its key, until it ends or its time is up.
-        Returns the test it was running when it ended (if any), the tests it finished, and how
-        it ended: "completed", "timeout" or "ended"."""
-        deadline = time.monotonic() + limit
-        started, finished, buffer, received = None, [], b"", 0
-        timed_out = False
-        while True:
-            wait = deadline - time.monotonic()
-            ready = select.select([fd], [], [], max(0.0, wait))[0] if wait > 0 else []
-            if not ready:
-                timed_out = True
-                break
-            data = os.read(fd, 1 << 16)
-            if not data:
-                break
-            received += len(data)
-            if received > RUN_EVENTS_LIMIT:
-                continue  # flooding: the rest is dropped
-            buffer += data
-            *lines, buffer = buffer.split(b"\n")
-            for line in lines:
-                try:
-                    event = json.loads(line)
-                except ValueError:
-                    continue
-                if not isinstance(event, dict):
-                    continue
-                nodeid = str(event.get("nodeid"))
-                kind = event.get("event")
-                if kind == "start":
-                    started = nodeid
-                elif kind == "finish":
-                    finished.append(nodeid)
-                    started = None
-                elif kind == "report":
-                    outcome = str(event.get("outcome"))
-                    if outcomes.get(nodeid) in (None, "passed", "skipped"):
-                        outcomes[nodeid] = outcome
-                elif kind not in ("leak",):
-                    continue
-                self.send(**{**event, "run": key})
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
-        _, status = os.waitpid(pid, 0)
-        os.close(fd)
-        if timed_out:
-            return started, finished, "timeout"
-        completed = os.WIFEXITED(status) and os.WEXITSTATUS(status) == COMPLETED
-        return started, finished, "completed" if completed and started is None else "ended"
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_protocol(self, item, nextitem):
@@ -309,7 +213,7 @@ class Recorder:
             runtestprotocol(item, nextitem=nextitem, log=True)
             left = sorted(set(_leaked_overrides()) - before)
             if left:
-                self.send(event="leak", nodeid=item.nodeid, overrides=left)
+                self.send(event="leak", run=self.key, nodeid=item.nodeid, overrides=left)
         else:
             self._run_alone(item)
         item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
@@ -324,25 +228,38 @@ class Recorder:
                 runtestprotocol(item, nextitem=None, log=True)
                 leaked = _leaked_overrides()
                 if leaked:
-                    self.send(event="leak", nodeid=item.nodeid, overrides=leaked)
+                    self.send(event="leak", run=self.key, nodeid=item.nodeid, overrides=leaked)
                 self.out.flush()
-                os._exit(FAILED if self.failed else COMPLETED)
+                os._exit(FAILED if item.nodeid in self.failed else COMPLETED)
             finally:
                 os._exit(1)
         status = _wait(pid, self.isolate)
-        self.failed |= not (status is not None and os.WIFEXITED(status) and os.WEXITSTATUS(status) == COMPLETED)
+        if not (status is not None and os.WIFEXITED(status) and os.WEXITSTATUS(status) == COMPLETED):
+            if item.nodeid not in self.failed:
+                self.failed.append(item.nodeid)
         if status is None:
-            self.send(event="report", nodeid=item.nodeid, when="call", outcome="timeout",
+            self.hung.add(item.nodeid)
+            self.send(event="report", run=self.key, nodeid=item.nodeid, when="call", outcome="timeout",
                       message="did not finish in time when run alone")
         elif not (os.WIFEXITED(status) and os.WEXITSTATUS(status) in (COMPLETED, FAILED)):
-            self.send(event="report", nodeid=item.nodeid, when="call", outcome="failed",
+            self.send(event="report", run=self.key, nodeid=item.nodeid, when="call", outcome="failed",
                       message=f"ended its test process when run alone ({_status(status)})")
 
 
-PASSING = ("passed", "skipped")
+def _ordered(names: list[str], stage: dict, previous: list[str]) -> list[str]:
+    """A stage's tests, in the order it runs them (see graders.runner.Stage)."""
+    if stage.get("tests") == "failed":
+        names = [n for n in names if n in previous]
+    elif stage.get("tests") == "up_to_failed":
+        last = max((names.index(n) for n in previous if n in names), default=-1)
+        names = names[:last + 1]
+    if stage.get("shuffle") is not None:
+        names = _shuffled(names, stage["shuffle"])
+    return names
+
+
 COMPLETED = 77  # the exit status of a process that ran its tests to the end
 FAILED = 78  # ... to the end, and one of them failed
-RUN_EVENTS_LIMIT = 2 * 2**20  # bytes of events one run may send
 
 
 def _shuffled(nodeids: list[str], seed: int) -> list[str]:
@@ -439,10 +356,12 @@ def run_job(job: dict, fd: int, scratch: str, compiled: dict | None = None) -> N
     """Run one job in `scratch` and report over `fd`."""
     gc.disable()  # until the runs start: collecting the suite allocates much and frees little
     os.chdir(scratch)
-    contain(fd, job["timeout"], job["memory"], job["max_processes"])
+    # A backstop: the worker's wall-clock deadlines come first (a stage may take the timeout,
+    # after a collection that may take it too), so that a hang is reported as one.
+    contain(fd, job["timeout"] * (len(job["stages"]) + 1), job["memory"], job["max_processes"])
     scrub_environment(scratch)
     sys.meta_path.insert(0, PatchedSources(job["package"], job["sources"], job.get("noise"), compiled))
-    recorder = Recorder(fd, job["runs"], job["timeout"])
+    recorder = Recorder(fd, job)
     args = [SUITE_FILE, "--rootdir", scratch, "-c", INI_FILE, *PYTEST_ARGS]
     code = pytest.main(args, plugins=[recorder])
     recorder.send(event="exit", code=int(code))

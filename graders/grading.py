@@ -2,14 +2,17 @@
 
 1. Every test runs against every correct app (the real one and the wheats). A test that fails
    on any of them is invalid: it asserts something the specification does not promise.
-2. Hygiene, on the real app, for the tests still valid: each test runs again, alone (one that
-   then fails relies on another test, or is flaky: invalid), and the tests run in a shuffled
-   order (one that then fails depends on state that others leave behind: a warning, or invalid
-   where the exercise says hygiene is strict). Dependency overrides left on `forge.main.app`
-   after a test are reported the same way.
-3. A planted defect (chaff) is caught when at least one valid test fails against it, in two
-   separate runs (a hang on a chaff counts as failing, and is not waited for twice). The suite's score is the weighted share
-   of defects caught, and 0 while any test is invalid or the suite cannot be collected.
+2. Hygiene, on correct apps, for the tests still valid: the first wheat runs the suite in a
+   shuffled order, the second runs each test alone. A test that fails alone relies on another
+   test, or is flaky: invalid. One that fails only in the other order depends on state that
+   others leave behind: a warning, or invalid where the exercise says hygiene is strict.
+   Dependency overrides left on `forge.main.app` after a test are reported the same way. A
+   test that fails there runs once more, the other way (the suite in its order up to it; or
+   alone), to tell these apart from a test that over-specifies.
+3. A planted defect (chaff) is caught when at least one valid test fails against it, and fails
+   again when it runs a second time (a hang on a chaff counts as failing, and is not waited for
+   twice). The suite's score is the weighted share of defects caught, and 0 while any test is
+   invalid or the suite cannot be collected.
 """
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 
 from graders.exercises import REFERENCE, Exercise
-from graders.runner import BUDGET, Job, Run, RunResult, Runner, prepare as prepare_worker
+from graders.runner import BUDGET, Job, RunResult, Runner, Stage, prepare as prepare_worker
 
 PASSING = {"passed", "skipped"}  # a skip neither breaks validity nor catches anything
 
@@ -62,22 +65,10 @@ class Report:
         return data
 
 
-def grade(exercise: Exercise, suite_source: str, *, runner: Runner | None = None,
-          hygiene: bool = True) -> Report:
-    """Grade a suite: one job per variant, each collecting the suite once. The real app's job
-    then runs the suite again in a shuffled order and each test alone; a defect's job runs
-    again the tests that failed on it, until one fails a second time."""
+def grade(exercise: Exercise, suite_source: str, *, runner: Runner | None = None) -> Report:
+    """Grade a suite: one job per variant, each collecting the suite once (see plan)."""
     runner = runner or Runner(suite_source, timeout=exercise.timeout)
-    jobs = []
-    for variant in exercise.variants:
-        then: tuple[Run, ...] = ()
-        if hygiene and variant.id == REFERENCE:
-            then = (Run(SHUFFLED, shuffle=shuffle_seed(suite_source)), Run(ALONE, isolate=True))
-        elif hygiene and variant.kind == "chaff":
-            # Under strict hygiene each test alone, so no catch rests on another test's leftovers.
-            then = (Run(CONFIRM + variant.id, confirm=True, isolate=exercise.hygiene == "strict"),)
-        jobs.append(Job(variant.id, variant.sources(), then=then))
-    report = judge(exercise, runner.run(jobs))
+    report = judge(exercise, runner.run(plan(exercise, suite_source)))
     if runner.out_of_time:
         report.errors.append(f"grading ran out of time ({BUDGET:.0f} s): the machine may be too "
                              "busy, or the suite too slow; grade it again")
@@ -85,7 +76,47 @@ def grade(exercise: Exercise, suite_source: str, *, runner: Runner | None = None
     return report
 
 
+def plan(exercise: Exercise, suite_source: str) -> list[Job]:
+    """The jobs that grade a suite, longest first (the runs alone take longest). The real app
+    runs the suite in its order; so do the wheats, but for the two that make the hygiene runs
+    (another order, each test alone: see hosts); a defect runs it in its order, then again the
+    tests that failed until one fails again (under strict hygiene each alone, so that no catch
+    rests on another test's leftovers)."""
+    shuffled_host, alone_host = hosts(exercise)
+    strict = exercise.hygiene == "strict"
+    jobs = {
+        ALONE: Job(alone_host.sources(), (Stage(ALONE, isolate=True),
+                                          Stage(ALONE_EXPLAINED, tests="up_to_failed"))),
+        SHUFFLED: Job(shuffled_host.sources(), (Stage(SHUFFLED, shuffle=shuffle_seed(suite_source)),
+                                                Stage(SHUFFLED_EXPLAINED, isolate=True, tests="failed", fresh=True))),
+    }
+    for variant in exercise.variants:
+        if variant.kind == "chaff":
+            confirm = Stage(CONFIRM + variant.id, tests="failed", until_failure=True, isolate=strict, fresh=strict)
+            jobs[variant.id] = Job(variant.sources(), (Stage(variant.id), confirm))
+        elif variant not in (shuffled_host, alone_host) or variant.id == REFERENCE:
+            jobs[variant.id] = Job(variant.sources(), (Stage(variant.id),))
+    return list(jobs.values())
+
+
+def hosts(exercise: Exercise):
+    """The correct apps that make the shuffled and the alone runs: the first two wheats (the
+    real app, where there are fewer, in jobs of their own)."""
+    reference = exercise.correct_apps[0]
+    wheats = [*exercise.wheats, reference, reference]
+    return wheats[0], wheats[1]
+
+
+def run_key(exercise: Exercise, app) -> str:
+    """Where a correct app's run of the whole suite is."""
+    shuffled_host, alone_host = hosts(exercise)
+    if app.id == REFERENCE:
+        return REFERENCE
+    return SHUFFLED if app == shuffled_host else ALONE if app == alone_host else app.id
+
+
 ALONE, SHUFFLED, CONFIRM = "hygiene:alone", "hygiene:shuffled", "confirm:"
+ALONE_EXPLAINED, SHUFFLED_EXPLAINED = ALONE + ":then-in-order", SHUFFLED + ":then-alone"
 
 
 def prepare(exercise: Exercise):
@@ -131,44 +162,56 @@ def _fails(result: RunResult, nodeid: str) -> bool:
 
 
 def _validity(nodeid: str, exercise: Exercise, results: dict[str, RunResult]) -> TestReport:
-    for app in exercise.correct_apps:
-        test = results[app.id].tests.get(nodeid)
-        if test is not None and test.outcome in PASSING:
+    def outcome(key: str):
+        return results[key].tests.get(nodeid) if key in results else None
+
+    def passed(key: str) -> bool:
+        test = outcome(key)
+        return test is not None and test.outcome in PASSING
+
+    def invalid(message: str) -> TestReport:
+        return TestReport(nodeid, False, message)
+
+    # The real app first, then the one where each test ran alone: a test that fails alone
+    # (the shuffled run's explanation included) is told so before anything else.
+    for app in sorted(exercise.correct_apps, key=lambda app: (app.id != REFERENCE, run_key(exercise, app) != ALONE)):
+        key = run_key(exercise, app)
+        if passed(key):
             continue
+        if key == SHUFFLED and passed(SHUFFLED_EXPLAINED):
+            continue  # it passes alone there: another order is to blame (see _hygiene)
+        if key == ALONE:
+            alone = outcome(ALONE)
+            if alone is not None and alone.outcome == "timeout":
+                return invalid("did not finish in time when run alone on a correct app")
+            if passed(ALONE_EXPLAINED):
+                return invalid("passed in the order the suite is written, then failed when run alone: "
+                               "it relies on a test that ran before it, or it is flaky (its outcome "
+                               f"changes from run to run). {alone.message if alone else ''}".rstrip())
+        # Where it ran the other way too, that run tells what is wrong with the test itself.
+        explained = {SHUFFLED: SHUFFLED_EXPLAINED, ALONE: ALONE_EXPLAINED}.get(key)
+        test = outcome(explained) if explained and outcome(explained) else outcome(key)
         where = "the real app" if app.id == REFERENCE else "a correct version of the app"
         if test is None:
-            detail = "it did not run there (" + "; ".join(results[app.id].errors or ["no result"]) + ")"
+            detail = "it did not run there (" + "; ".join(results[key].errors or ["no result"]) + ")"
         else:
             detail = test.message or test.outcome
-        alone = results[ALONE].tests.get(nodeid) if ALONE in results else None
         why = ("it fails on the real app, so it checks something the app does not do"
                if app.id == REFERENCE else
                "it fails on a correct app that differs only where the specification leaves "
                "freedom (ids, order, wording, extra fields): it over-specifies")
-        if app.id == REFERENCE and alone is not None and alone.outcome in PASSING:
+        if app.id == REFERENCE and passed(ALONE):
             why = ("it passes when run alone, so a test that runs before it leaves state behind "
                    "(dependency_overrides, rows, globals): fix that test's teardown")
-        return TestReport(nodeid, False, f"fails on {where}: {detail}\n  why this matters: {why}")
+        return invalid(f"fails on {where}: {detail}\n  why this matters: {why}")
     return TestReport(nodeid, True)
 
 
 def _hygiene(test: TestReport, exercise: Exercise, results: dict[str, RunResult]) -> None:
-    """Flaky, alone and shuffled runs on the real app; overrides left behind."""
-    def outcome(key: str):
-        return results[key].tests.get(test.nodeid) if key in results else None
-
-    def invalidate(message: str) -> None:
-        test.valid, test.message = False, message
-
-    alone, other_order = outcome(ALONE), outcome(SHUFFLED)
-    if alone is not None and alone.outcome == "timeout":
-        return invalidate("did not finish in time when run again, alone, on the real app")
-    if ALONE in results and (alone is None or alone.outcome not in PASSING):
-        return invalidate("passed on the real app, then failed when run again alone: it relies on "
-                          "a test that ran before it, or it is flaky (its outcome changes from run "
-                          f"to run). {alone.message if alone else ''}".rstrip())
+    """For a valid test: another order, and overrides left behind."""
+    other_order = results[SHUFFLED].tests.get(test.nodeid)
     problems = []
-    if SHUFFLED in results and (other_order is None or other_order.outcome not in PASSING):
+    if other_order is None or other_order.outcome not in PASSING:
         problems.append("fails when the tests run in another order, though it passes alone: an "
                         "earlier test leaves state behind (dependency_overrides, rows, globals). "
                         f"{other_order.message if other_order else ''}".rstrip())
@@ -181,7 +224,8 @@ def _hygiene(test: TestReport, exercise: Exercise, results: dict[str, RunResult]
                         f"({', '.join(sorted({o for left in leaks.values() for o in left}))}): the "
                         "clean-up after its assert never runs then; clear them in a fixture's teardown")
     if problems and exercise.hygiene == "strict":
-        return invalidate("; ".join(problems))
+        test.valid, test.message = False, "; ".join(problems)
+        return
     test.warnings += problems
 
 

@@ -6,9 +6,9 @@ where `bwrap` is installed (read-only file system, private /tmp, no network, its
 ids); elsewhere it runs with the children's resource limits alone, and `sandbox()` says so.
 A worker is started once per grading process and kept warm for the next suite.
 
-A job collects the suite once against one variant, then makes its runs (graders.child): a
-test still running when its run's time is up is marked `timeout`, and the run goes on with the
-tests after it.
+A job collects the suite once against one variant, then runs its stages (graders.child): a
+test still running when its stage's time is up, or that ends its process, is marked `timeout`,
+and the stage goes on with the tests after it.
 """
 from __future__ import annotations
 
@@ -51,28 +51,31 @@ class RunResult:
 
 
 @dataclass
-class Run:
-    """One run of the suite inside a job. Every run of a job starts from the same state: the
-    suite collected against the job's variant, nothing run yet."""
+class Stage:
+    """One pass of the suite inside a job. A job's first stage starts from the suite collected
+    against the job's variant; each later one runs in the same process after the stage before
+    it, or, when `fresh`, from the collected state again, in a process of its own."""
 
     key: str  # where its results go
-    isolate: bool = False  # each test alone, in a process of its own
     shuffle: int | None = None  # a seed: the tests in a random order (never the usual one)
-    # Run again the tests that failed in the job's first run, until one fails again.
-    confirm: bool = False
+    isolate: bool = False  # each test alone, in a process of its own
+    # Which tests: "all"; "failed", those that failed in the stage before; "up_to_failed",
+    # the suite in its order up to the last of those.
+    tests: str = "all"
+    until_failure: bool = False  # stop at the first test that fails
+    fresh: bool = False
 
 
 @dataclass
 class Job:
-    """The suite against one variant of the app: collected once, then one run after another."""
+    """The suite against one variant of the app: collected once, then run stage by stage."""
 
-    key: str  # also the key of its first run: the whole suite, in its own order
     sources: dict[str, str]
-    then: tuple[Run, ...] = ()  # further runs, after the first
+    stages: tuple[Stage, ...]
 
     @property
-    def runs(self) -> tuple[Run, ...]:
-        return (Run(self.key), *self.then)
+    def key(self) -> str:
+        return self.stages[0].key
 
 
 def sandbox() -> str:
@@ -291,11 +294,11 @@ class Runner:
 
     def payload(self, job: Job) -> dict:
         return {"suite": self.suite_source, "package": APP_PACKAGE, "sources": job.sources,
-                "runs": [asdict(run) for run in job.runs],
+                "stages": [asdict(stage) for stage in job.stages],
                 "timeout": self.timeout, "memory": MEMORY_LIMIT}
 
     def run(self, jobs: list[Job]) -> dict[str, RunResult]:
-        results = {run.key: RunResult() for job in jobs for run in job.runs}
+        results = {stage.key: RunResult() for job in jobs for stage in job.stages}
         if time.monotonic() >= self.budget_end:  # out of time: the report says so
             self.out_of_time = True
             batch = [[{"event": "worker_died"}] for _ in jobs]
@@ -308,12 +311,12 @@ class Runner:
 
 
 def _merge(results: dict[str, RunResult], job: Job, events: list[dict]) -> None:
-    """Fold a child's events into the results of the job's runs."""
-    keys = [run.key for run in job.runs]
+    """Fold a job's events into the results of its stages."""
+    keys = [stage.key for stage in job.stages]
     main = results[job.key]
     started: dict[str, str | None] = {key: None for key in keys}
+    ended: set[str] = set()  # stages that ran to their end
     collected: list[str] | None = None
-    exited = False
     for event in events:
         kind = event.get("event")
         run = event.get("run")
@@ -324,8 +327,8 @@ def _merge(results: dict[str, RunResult], job: Job, events: list[dict]) -> None:
                 results[key].collected = collected
         elif kind == "collect_error" and run is None:
             main.errors.append(f"collecting {event.get('nodeid') or 'the suite'}: {event.get('message', '')}")
-        elif kind == "exit" and run is None:
-            exited = True
+        elif kind == "exit" and run is None and collected is None and not main.errors:
+            main.errors.append("pytest stopped before collecting the suite")
         elif result is None:
             continue
         elif kind == "start":
@@ -340,21 +343,20 @@ def _merge(results: dict[str, RunResult], job: Job, events: list[dict]) -> None:
             result.leaks[str(event.get("nodeid"))] = [str(o) for o in event.get("overrides", [])]
         elif kind == "finish":
             started[run] = None
+        elif kind == "stage_end":
+            ended.add(run)
     if any(event.get("event") == "worker_died" for event in events):
         main.errors.append("the grading worker stopped while this suite ran (a test that kills "
                            "processes, or a machine out of memory, can do that)")
-    if exited:
-        if collected is None and not main.errors:
-            main.errors.append("pytest stopped before collecting the suite")
-        return
     if collected is None:
         if not main.errors:
             main.errors.append("the test process ended before collecting the suite "
                                "(exit, crash, hang or resource limit at import time)")
         return
-    # The job was stopped (out of time, or its process died): what did not run is lost.
+    # The job was stopped (out of time, or its worker died): what did not run is lost.
     for key in keys:
         if started[key] is not None:
             results[key].tests[started[key]] = TestResult("timeout", "did not finish in time")
-    for nodeid in collected:
-        main.tests.setdefault(nodeid, TestResult("timeout", "the test process ended early"))
+    if job.key not in ended:
+        for nodeid in collected:
+            main.tests.setdefault(nodeid, TestResult("timeout", "the test process ended early"))

@@ -8,6 +8,11 @@ reports comes back on stdout wrapped with its job's id, {"id": ..., "event": {..
 ends with {"id": ..., "end": {"timed_out": bool}}. A child's only way out is its own pipe: it
 cannot write to this channel, and whatever it writes to its pipe only speaks for its own job.
 
+A job is the suite's stages against one variant (graders.runner.Stage). A child runs them
+until one is `fresh`, which gets a child of its own. A test that hangs past its stage's time,
+or ends its process (exit, crash, a resource limit), is reported as such, and a new child goes
+on with the tests after it: one learner test cannot take the others' results with it.
+
 Children are forked (the fast path) by a zygote: a process per variant of the app that has
 imported that variant (our code only) and is kept for the next suites. Where fork is missing
 they are started as `python -m graders.child`. Each child gets a scratch directory, a
@@ -139,25 +144,47 @@ def _processes_of_this_user() -> int:
     return count
 
 
+def fork() -> int:
+    """os.fork, given a moment when processes are short: those of a fork bomb that was just
+    killed take a while to go, and the next job should not fail for them."""
+    for wait in (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0):
+        try:
+            return os.fork()
+        except BlockingIOError:
+            time.sleep(wait)
+    return os.fork()
+
+
 CPUS = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
 
 
 class Child:
-    def __init__(self, job_id, pid: int, fd: int, deadline: float, scratch: Path, popen=None,
-                 cpu: int | None = None, job: dict | None = None):
-        self.job_id, self.pid, self.fd, self.deadline = job_id, pid, fd, deadline
-        self.scratch, self.popen, self.cpu, self.job = scratch, popen, cpu, job or {}
-        self.collected = False
+    """One process of a job, and what its events said so far."""
+
+    def __init__(self, job_id, job: dict, stage: int, pid: int, fd: int, scratch: Path,
+                 popen=None, cpu: int | None = None):
+        self.job_id, self.job, self.stage = job_id, job, stage
+        self.pid, self.fd, self.scratch, self.popen, self.cpu = pid, fd, scratch, popen, cpu
+        self.deadline = time.monotonic() + job["timeout"]  # until it has collected the suite
+        self.collected: list[str] | None = None
+        self.started: tuple[str, str] | None = None  # (stage key, test) running now
+        self.done: set[str] = set(job.get("skip") or ())  # tests of the current stage that ended
+        self.failed: list[str] = list(job.get("failed") or ())  # ... and those that failed
+        self.previous: list[str] = list(job.get("previous") or ())  # failures of the stage before
+        self.stage_ended = False  # the current stage ran to its end
+        self.first = stage == 0 and not job.get("skip")  # the job's first child
         self.buffer = b""
         self.received = 0
 
+    @property
+    def stage_key(self) -> str:
+        return self.job["stages"][self.stage]["key"]
 
-def run_time(job: dict, collected: int) -> float:
-    """Seconds a job's runs may take once its suite is collected: each run gets the job's
-    timeout, and each test it runs alone gets it again (the child stops what overruns)."""
-    tests = min(collected, MAX_TESTS)
-    return sum(job["timeout"] * (tests if run.get("isolate") else 1) + 1.0
-               for run in job.get("runs") or ({},))
+    def stage_time(self) -> float:
+        """Seconds the current stage may take: the job's timeout, once per test when each
+        runs alone (the child stops each that overruns)."""
+        tests = min(len(self.collected or ()), MAX_TESTS)
+        return self.job["timeout"] * (tests if self.job["stages"][self.stage].get("isolate") else 1) + 1.0
 
 
 MAX_TESTS = 1000
@@ -227,7 +254,7 @@ def _zygote(channel: socket.socket, package: str, sources: dict[str, str], noise
         if not message:
             return  # the worker is gone
         request = json.loads(message)
-        pid = os.fork()
+        pid = fork()
         if pid == 0:  # the child: never returns
             try:
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -281,15 +308,16 @@ class Worker:
         (scratch / INI_FILE).write_text("[pytest]\n")
         return scratch
 
-    def start(self, job_id, job: dict, busy: list[int | None] = ()) -> Child:
+    def start(self, job_id, job: dict, busy: list[int | None] = (), stage: int = 0,
+              skip=(), failed=(), previous=()) -> Child:
+        """A child for `job`, from its stage `stage` on (after the tests in `skip`)."""
         from graders.child import JOB_FILE
 
-        job = {**job, "max_processes": self.max_processes, "noise": self.noise}
+        job = {**job, "max_processes": self.max_processes, "noise": self.noise, "stage": stage,
+               "skip": sorted(skip), "failed": list(failed), "previous": list(previous)}
         scratch = self.prepare(job)
         zygote = self.zygote(job) if self.use_fork else None  # before the pipe: see _zygote
         read_fd, write_fd = os.pipe()
-        # Until it has collected the suite; then long enough for its runs (see relay).
-        deadline = time.monotonic() + job["timeout"]
         if self.use_fork:
             cpu = min(CPUS, key=list(busy).count) if CPUS else None
             (scratch / JOB_FILE).write_text(json.dumps(job))
@@ -298,9 +326,8 @@ class Worker:
                 self.zygotes.pop(self.variant_key(job)).close()
                 pid = self.fork_child(job, scratch, write_fd, read_fd, cpu)
             os.close(write_fd)
-            # The zygote took its time to import the app: the job's time starts now.
-            deadline = time.monotonic() + job["timeout"]
-            return Child(job_id, pid, read_fd, deadline, scratch, cpu=cpu, job=job)
+            # Made now: the zygote took its time to import the app, the first time.
+            return Child(job_id, job, stage, pid, read_fd, scratch, cpu=cpu)
         popen = subprocess.Popen(
             [sys.executable, "-m", "graders.child", str(write_fd), str(scratch)],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -309,7 +336,7 @@ class Worker:
         os.close(write_fd)
         popen.stdin.write(json.dumps(job).encode())
         popen.stdin.close()
-        return Child(job_id, popen.pid, read_fd, deadline, scratch, popen, job=job)
+        return Child(job_id, job, stage, popen.pid, read_fd, scratch, popen)
 
     @staticmethod
     def variant_key(job: dict) -> str:
@@ -327,7 +354,7 @@ class Worker:
     def fork_child(self, job: dict, scratch: Path, write_fd: int, read_fd: int, cpu: int | None) -> int:
         """A child forked from this worker: it imports the app itself."""
         compiled = self.compiled(job)
-        pid = os.fork()
+        pid = fork()
         if pid == 0:  # the child: never returns
             try:
                 os.close(read_fd)
@@ -361,13 +388,41 @@ class Worker:
                 event = json.loads(line)
             except ValueError:
                 continue
-            if isinstance(event, dict):
-                if event.get("event") == "collected" and "run" not in event and not child.collected:
-                    child.collected = True
-                    child.deadline = time.monotonic() + run_time(child.job, len(event.get("nodeids") or ()))
+            if isinstance(event, dict) and self.track(child, event):
                 self.emit(id=child.job_id, event=event)
 
-    def finish(self, child: Child, timed_out: bool) -> None:
+    def track(self, child: Child, event: dict) -> bool:
+        """Follow a child's progress through its stages; whether to pass the event on."""
+        kind, run, nodeid = event.get("event"), event.get("run"), str(event.get("nodeid"))
+        if kind == "collected" and run is None:
+            if child.collected is not None:
+                return False
+            child.collected = [str(n) for n in event.get("nodeids") or ()]
+            child.deadline = time.monotonic() + child.stage_time()
+            return child.first  # a later child of the job collects the same suite again
+        if run != child.stage_key:
+            return True
+        if kind == "start":
+            child.started = (run, nodeid)
+        elif kind == "finish":
+            child.started = None
+            child.done.add(nodeid)
+        # Failures feed the stages after this one; a test that hung is not waited for again.
+        elif kind == "report" and event.get("outcome") not in ("passed", "skipped", "timeout"):
+            if nodeid not in child.failed:
+                child.failed.append(nodeid)
+        elif kind == "stage_end":
+            child.stage_ended = True
+            following = child.job["stages"][child.stage + 1:]
+            if following and not following[0].get("fresh"):  # the child runs it next, itself
+                child.stage, child.previous, child.failed = child.stage + 1, child.failed, []
+                child.done, child.stage_ended = set(), False
+                child.deadline = time.monotonic() + child.stage_time()
+        return True
+
+    def finish(self, child: Child, timed_out: bool) -> tuple | None:
+        """Stop a child that ended or overran. What the job still has to run, as the arguments
+        of `start` for the child that goes on with it, or None once the job has ended."""
         for kill in (lambda: os.killpg(child.pid, signal.SIGKILL), lambda: os.kill(child.pid, signal.SIGKILL)):
             try:
                 kill()
@@ -382,7 +437,37 @@ class Worker:
                 pass
         os.close(child.fd)
         shutil.rmtree(child.scratch, ignore_errors=True)
-        self.emit(id=child.job_id, end={"timed_out": timed_out})
+        stages, stage, over = child.job["stages"], child.stage, child.stage_ended
+        skip, failed, previous = set(child.done), list(child.failed), list(child.previous)
+        if child.started is not None:
+            # The test it was running is to blame: it hung, or it ended its process.
+            run, nodeid = child.started
+            message = "did not finish in time" if timed_out else "ended its test process (exit, crash or resource limit)"
+            self.emit(id=child.job_id, event={"event": "report", "run": run, "nodeid": nodeid, "when": "call",
+                                              "outcome": "timeout", "message": message})
+            self.emit(id=child.job_id, event={"event": "finish", "run": run, "nodeid": nodeid})
+            skip.add(nodeid)  # and, hung, it is not in `failed`: later stages do not wait for it again
+            over = bool(stages[stage].get("until_failure"))  # there, a failure ends the stage
+        if child.collected is None or not (over or child.started is not None):
+            # It never collected the suite, or it ended between tests: the rest is lost.
+            self.emit(id=child.job_id, end={"timed_out": timed_out})
+            return None
+        from graders.child import _ordered
+
+        while True:  # on to the first stage with tests left to run
+            if over:
+                stage, previous, failed, skip = stage + 1, failed, [], set()
+                if stage == len(stages):
+                    self.emit(id=child.job_id, end={"timed_out": False})
+                    return None
+            if any(n not in skip for n in _ordered(child.collected, stages[stage], previous)):
+                return child.job_id, child.job, {"stage": stage, "skip": skip, "failed": failed, "previous": previous}
+            over = True
+
+    @staticmethod
+    def go_on(waiting: deque, rest: tuple | None) -> None:
+        if rest is not None:
+            waiting.appendleft(rest)  # before new jobs: it is the rest of a job under way
 
     def serve(self) -> None:
         stdin = sys.stdin.buffer.raw if hasattr(sys.stdin.buffer, "raw") else sys.stdin.buffer
@@ -394,7 +479,8 @@ class Worker:
         self.emit(ready={"fork": self.use_fork, "pid": os.getpid()})
         while open_input or waiting or running:
             while waiting and len(running) < self.parallel:
-                child = self.start(*waiting.popleft(), busy=[c.cpu for c in running.values()])
+                job_id, job, where = waiting.popleft()
+                child = self.start(job_id, job, busy=[c.cpu for c in running.values()], **where)
                 running[child.fd] = child
                 selector.register(child.fd, selectors.EVENT_READ)
             timeout = max(0.0, min(c.deadline for c in running.values()) - time.monotonic()) if running else None
@@ -415,7 +501,7 @@ class Worker:
                         if request["job"].get("prepare"):  # a variant to import ahead of its jobs
                             self.emit(id=request["id"], end={"timed_out": False})
                         else:
-                            waiting.append((request["id"], request["job"]))
+                            waiting.append((request["id"], request["job"], {}))
                     continue
                 child = running[key.fd]
                 data = os.read(key.fd, 1 << 16)
@@ -423,12 +509,12 @@ class Worker:
                     self.relay(child, data)
                     continue
                 selector.unregister(key.fd)
-                self.finish(running.pop(key.fd), timed_out=False)
+                self.go_on(waiting, self.finish(running.pop(key.fd), timed_out=False))
             now = time.monotonic()
             for fd, child in list(running.items()):
                 if child.deadline <= now:
                     selector.unregister(fd)
-                    self.finish(running.pop(fd), timed_out=True)
+                    self.go_on(waiting, self.finish(running.pop(fd), timed_out=True))
         for zygote in self.zygotes.values():
             zygote.close()
         shutil.rmtree(self.root, ignore_errors=True)

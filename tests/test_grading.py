@@ -119,7 +119,7 @@ def test_a_test_that_needs_another_to_run_first_is_invalid(ex01):
     report = grade(ex01, suite("relies_on_another"))
     problems = invalid(report)
     assert set(problems) == {"test_the_remembered_item_is_a_chisel"}
-    assert "failed when run again alone" in problems["test_the_remembered_item_is_a_chisel"]
+    assert "then failed when run alone" in problems["test_the_remembered_item_is_a_chisel"]
     assert report.score == 0.0
 
 

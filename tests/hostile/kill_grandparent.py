@@ -1,5 +1,5 @@
-# Kills the process two levels above it: the one that forks a child for each job against an
-# app variant, which the grading worker keeps for the next suites.
+# Kills the process two levels above it: the grading worker (for a test run alone, the one that
+# forks a child for each job against an app variant, which the worker keeps for the next suites).
 import os
 import signal
 
