@@ -107,12 +107,12 @@ def hosts(exercise: Exercise):
     return wheats[0], wheats[1]
 
 
-def run_key(exercise: Exercise, app) -> str:
-    """Where a correct app's run of the whole suite is."""
+def correct_runs(exercise: Exercise) -> list[tuple[str, object]]:
+    """Where the suite ran whole on a correct app, and on which: the real app first, then the
+    run of each test alone (a test that fails alone is told so before anything else)."""
     shuffled_host, alone_host = hosts(exercise)
-    if app.id == REFERENCE:
-        return REFERENCE
-    return SHUFFLED if app == shuffled_host else ALONE if app == alone_host else app.id
+    others = [(wheat.id, wheat) for wheat in exercise.wheats if wheat not in (shuffled_host, alone_host)]
+    return [(REFERENCE, exercise.correct_apps[0]), (ALONE, alone_host), (SHUFFLED, shuffled_host), *others]
 
 
 ALONE, SHUFFLED, CONFIRM = "hygiene:alone", "hygiene:shuffled", "confirm:"
@@ -172,10 +172,7 @@ def _validity(nodeid: str, exercise: Exercise, results: dict[str, RunResult]) ->
     def invalid(message: str) -> TestReport:
         return TestReport(nodeid, False, message)
 
-    # The real app first, then the one where each test ran alone: a test that fails alone
-    # (the shuffled run's explanation included) is told so before anything else.
-    for app in sorted(exercise.correct_apps, key=lambda app: (app.id != REFERENCE, run_key(exercise, app) != ALONE)):
-        key = run_key(exercise, app)
+    for key, app in correct_runs(exercise):
         if passed(key):
             continue
         if key == SHUFFLED and passed(SHUFFLED_EXPLAINED):

@@ -147,3 +147,14 @@ def test_a_defect_caught_only_once_is_not_caught(ex01):
     report = grade(ex01, suite("lucky_catch").replace("TOKEN", uuid.uuid4().hex))
     assert report.valid and not invalid(report)
     assert caught(report) == {"zero-price-accepted"}  # create-item-returns-200 failed only once
+
+
+@pytest.mark.parametrize("wheats", [0, 1], ids=["no-wheat", "one-wheat"])
+def test_with_fewer_wheats_the_real_app_makes_the_hygiene_runs(ex01, wheats):
+    exercise = replace(ex01, wheats=ex01.wheats[:wheats])
+    relies = grade(exercise, suite("relies_on_another"))
+    assert set(invalid(relies)) == {"test_the_remembered_item_is_a_chisel"}
+    assert "then failed when run alone" in invalid(relies)["test_the_remembered_item_is_a_chisel"]
+    leaves = grade(exercise, suite("leaves_state"))
+    assert leaves.valid and [t.nodeid.split("::")[-1] for t in leaves.tests if t.warnings] == [
+        "test_nothing_is_left_over_yet"]
