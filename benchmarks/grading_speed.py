@@ -6,10 +6,13 @@ For each exercise, the reference solution is graded:
 - naive: what a grader without our engine would do: for every variant of the app (the real
   one, the wheats and the chaffs), a copy of the app with the variant's edits on disk and a
   fresh `python -m pytest` process (plugin autoload on, as by default); no hygiene runs;
-- fresh: `python -m graders check EXERCISE SOLUTION --json` in a new process, as the first
-  check in a new kernel does: start-up, a new worker, every variant and the hygiene runs;
+- fresh: `python -m graders check EXERCISE SOLUTION --json` in a new process, with nothing
+  started before it: start-up, a new worker, every variant and the hygiene runs;
 - warm: the same grading again with the worker already running, as every later check in a
-  notebook (and every learner after the first in a grading session) is.
+  notebook (and every learner after the first in a grading session) is;
+- kernel: the first check in a fresh kernel, as a learner meets it: the exercise notebook
+  (with the reference answer) run from its first cell in a new kernel, and the time its
+  feedback cell, `check(...)`, takes. Its set-up cell has started the worker by then.
 The ratio is naive / warm. Medians over --repeat runs. Results: benchmarks/RESULTS.md.
 """
 from __future__ import annotations
@@ -22,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +61,21 @@ def fresh(exercise_id: str) -> float:
     return time.perf_counter() - started
 
 
+def kernel(exercise_id: str) -> float:
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(solution(exercise_id), as_version=4)
+    ids = [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in notebook.cells]
+    notebook.cells = notebook.cells[:ids.index("feedback") + 1]  # up to the first check
+    NotebookClient(notebook, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(ROOT)}}).execute()
+    timing = notebook.cells[-1].metadata["execution"]
+    started, ended = (datetime.fromisoformat(timing[key].replace("Z", "+00:00"))
+                      for key in ("iopub.execute_input", "shell.execute_reply"))
+    return (ended - started).total_seconds()
+
+
 def warm(exercise, suite: str) -> float:
     grade(exercise, suite)  # starts (or reuses) the worker
     started = time.perf_counter()
@@ -73,21 +92,22 @@ def main() -> None:
     args = parser.parse_args()
     ids = args.exercises or sorted(all_exercises())
     print(f"# {time.strftime('%Y-%m-%d %H:%M')} on {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}")
-    print("| exercise | variants | tests | naive (s) | fresh (s) | warm (s) | naive / warm |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| exercise | variants | tests | naive (s) | fresh (s) | kernel (s) | warm (s) | naive / warm |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for exercise_id in ids:
         exercise = get_exercise(exercise_id)
         suite = from_notebook(solution(exercise_id))
-        timings = {"naive": [], "fresh": [], "warm": []}
+        timings = {"naive": [], "fresh": [], "kernel": [], "warm": []}
         for _ in range(args.repeat):
             timings["naive"].append(naive(exercise, suite))
             timings["fresh"].append(fresh(exercise_id))
+            timings["kernel"].append(kernel(exercise_id))
             timings["warm"].append(warm(exercise, suite))
         median = {k: statistics.median(v) for k, v in timings.items()}
         tests = len(grade(exercise, suite).tests)
         variants = len(exercise.variants)
         print(f"| {exercise_id} | {variants} | {tests} | {median['naive']:.2f} | {median['fresh']:.2f} "
-              f"| {median['warm']:.2f} | {median['naive'] / median['warm']:.1f}x |", flush=True)
+              f"| {median['kernel']:.2f} | {median['warm']:.2f} | {median['naive'] / median['warm']:.1f}x |", flush=True)
 
 
 if __name__ == "__main__":
