@@ -184,7 +184,7 @@ class Recorder:
                     break  # the worker starts it in a new process
                 self.previous = [n for n in self.failed if n not in self.hung]
                 self.failed, self.skip = [], set()
-            names = [n for n in _ordered(list(items), stage, self.previous) if n not in self.skip]
+            names = [n for n in stage_tests(list(items), stage, self.previous) if n not in self.skip]
             self.key = stage["key"]
             self.isolate = self.timeout if stage.get("isolate") else None
             self.stop_at_failure = bool(stage.get("until_failure"))
@@ -246,7 +246,7 @@ class Recorder:
                       message=f"ended its test process when run alone ({_status(status)})")
 
 
-def _ordered(names: list[str], stage: dict, previous: list[str]) -> list[str]:
+def stage_tests(names: list[str], stage: dict, previous: list[str]) -> list[str]:
     """A stage's tests, in the order it runs them (see graders.runner.Stage)."""
     if stage.get("tests") == "failed":
         names = [n for n in names if n in previous]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import asdict, dataclass, field
 
-from graders.exercises import REFERENCE, Exercise
+from graders.exercises import REFERENCE, Exercise, Variant
 from graders.runner import BUDGET, Job, RunResult, Runner, Stage, prepare as prepare_worker
 
 PASSING = {"passed", "skipped"}  # a skip neither breaks validity nor catches anything
@@ -77,42 +77,33 @@ def grade(exercise: Exercise, suite_source: str, *, runner: Runner | None = None
 
 
 def plan(exercise: Exercise, suite_source: str) -> list[Job]:
-    """The jobs that grade a suite, longest first (the runs alone take longest). The real app
-    runs the suite in its order; so do the wheats, but for the two that make the hygiene runs
-    (another order, each test alone: see hosts); a defect runs it in its order, then again the
-    tests that failed until one fails again (under strict hygiene each alone, so that no catch
-    rests on another test's leftovers)."""
-    shuffled_host, alone_host = hosts(exercise)
-    strict = exercise.hygiene == "strict"
-    jobs = {
-        ALONE: Job(alone_host.sources(), (Stage(ALONE, isolate=True),
-                                          Stage(ALONE_EXPLAINED, tests="up_to_failed"))),
-        SHUFFLED: Job(shuffled_host.sources(), (Stage(SHUFFLED, shuffle=shuffle_seed(suite_source)),
-                                                Stage(SHUFFLED_EXPLAINED, isolate=True, tests="failed", fresh=True))),
+    """The jobs that grade a suite, longest first (the runs alone take longest): on the correct
+    apps, the runs of correct_runs; on each defect, the suite in its order, then again the tests
+    that failed until one fails again (under strict hygiene each alone, so that no catch rests
+    on another test's leftovers)."""
+    hygiene = {
+        ALONE: (Stage(ALONE, isolate=True), Stage(ALONE_EXPLAINED, tests="up_to_failed")),
+        SHUFFLED: (Stage(SHUFFLED, shuffle=shuffle_seed(suite_source)),
+                   Stage(SHUFFLED_EXPLAINED, isolate=True, tests="failed", fresh=True)),
     }
-    for variant in exercise.variants:
-        if variant.kind == "chaff":
-            confirm = Stage(CONFIRM + variant.id, tests="failed", until_failure=True, isolate=strict, fresh=strict)
-            jobs[variant.id] = Job(variant.sources(), (Stage(variant.id), confirm))
-        elif variant not in (shuffled_host, alone_host) or variant.id == REFERENCE:
-            jobs[variant.id] = Job(variant.sources(), (Stage(variant.id),))
-    return list(jobs.values())
+    jobs = [Job(app.sources(), hygiene.get(key) or (Stage(key),)) for key, app in correct_runs(exercise)]
+    strict = exercise.hygiene == "strict"
+    for chaff in exercise.chaffs:
+        confirm = Stage(CONFIRM + chaff.id, tests="failed", until_failure=True, isolate=strict, fresh=strict)
+        jobs.append(Job(chaff.sources(), (Stage(chaff.id), confirm)))
+    return sorted(jobs, key=lambda job: job.key != ALONE)
 
 
-def hosts(exercise: Exercise):
-    """The correct apps that make the shuffled and the alone runs: the first two wheats (the
-    real app, where there are fewer, in jobs of their own)."""
+def correct_runs(exercise: Exercise) -> list[tuple[str, Variant]]:
+    """Where the suite runs whole on a correct app, and on which: the real app in the suite's
+    order; the first wheat in a shuffled order, the second each test alone (the real app, in
+    jobs of their own, where there are fewer wheats); any other wheat in the suite's order.
+    The run alone comes right after the real app's: a test that fails alone is told so before
+    anything else."""
     reference = exercise.correct_apps[0]
-    wheats = [*exercise.wheats, reference, reference]
-    return wheats[0], wheats[1]
-
-
-def correct_runs(exercise: Exercise) -> list[tuple[str, object]]:
-    """Where the suite ran whole on a correct app, and on which: the real app first, then the
-    run of each test alone (a test that fails alone is told so before anything else)."""
-    shuffled_host, alone_host = hosts(exercise)
-    others = [(wheat.id, wheat) for wheat in exercise.wheats if wheat not in (shuffled_host, alone_host)]
-    return [(REFERENCE, exercise.correct_apps[0]), (ALONE, alone_host), (SHUFFLED, shuffled_host), *others]
+    shuffled_host, alone_host, *others = [*exercise.wheats, reference, reference]
+    return [(REFERENCE, reference), (ALONE, alone_host), (SHUFFLED, shuffled_host),
+            *((wheat.id, wheat) for wheat in others if wheat is not reference)]
 
 
 ALONE, SHUFFLED, CONFIRM = "hygiene:alone", "hygiene:shuffled", "confirm:"
@@ -187,7 +178,7 @@ def _validity(nodeid: str, exercise: Exercise, results: dict[str, RunResult]) ->
                                f"changes from run to run). {alone.message if alone else ''}".rstrip())
         # Where it ran the other way too, that run tells what is wrong with the test itself.
         explained = {SHUFFLED: SHUFFLED_EXPLAINED, ALONE: ALONE_EXPLAINED}.get(key)
-        test = outcome(explained) if explained and outcome(explained) else outcome(key)
+        test = (explained and outcome(explained)) or outcome(key)
         where = "the real app" if app.id == REFERENCE else "a correct version of the app"
         if test is None:
             detail = "it did not run there (" + "; ".join(results[key].errors or ["no result"]) + ")"

@@ -200,7 +200,7 @@ class Zygote:
 
     def __init__(self, package: str, sources: dict[str, str], noise: int, compiled: dict):
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self.pid = os.fork()
+        self.pid = fork()
         if self.pid == 0:  # never returns
             try:
                 ours.close()
@@ -452,7 +452,7 @@ class Worker:
             # It never collected the suite, or it ended between tests: the rest is lost.
             self.emit(id=child.job_id, end={"timed_out": timed_out})
             return None
-        from graders.child import _ordered
+        from graders.child import stage_tests
 
         while True:  # on to the first stage with tests left to run
             if over:
@@ -460,7 +460,7 @@ class Worker:
                 if stage == len(stages):
                     self.emit(id=child.job_id, end={"timed_out": False})
                     return None
-            if any(n not in skip for n in _ordered(child.collected, stages[stage], previous)):
+            if any(n not in skip for n in stage_tests(child.collected, stages[stage], previous)):
                 return child.job_id, child.job, {"stage": stage, "skip": skip, "failed": failed, "previous": previous}
             over = True
 
