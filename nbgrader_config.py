@@ -2,7 +2,7 @@
 
 from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteKernelspec
 
-from graders.nbgrader_plugins import RobustOverwriteCells
+from graders.nbgrader_plugins import RequireSandbox, RobustOverwriteCells
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
@@ -18,7 +18,14 @@ c.Execute.timeout = 300
 # A learner who deleted the hidden grade cell gets it back (graded as usual) instead of a
 # submission flagged for manual grading; a pasted copy of a grade cell counts once. nbgrader's
 # own OverwriteCells fails the whole submission in both cases: see graders/nbgrader_plugins.py.
+# Only the exercise's own cells run in the autograder's kernel; a machine that cannot contain
+# learner code refuses to autograde unless GRADERS_ALLOW_UNPROTECTED=1.
 c.OverwriteCells.add_missing_cells = True
 c.Autograde.sanitize_preprocessors = [
-    ClearOutput, DeduplicateIds, OverwriteKernelspec, RobustOverwriteCells, CheckCellMetadata,
+    RequireSandbox, ClearOutput, DeduplicateIds, OverwriteKernelspec, RobustOverwriteCells, CheckCellMetadata,
 ]
+
+# Planted defects and correct versions kept out of the learners' copy (same TOML format as
+# graders/exercises/, one EXERCISE_ID.toml per exercise); the environment variable
+# GRADERS_PRIVATE_DIR does the same.
+# c.Graders.private_dir = "/srv/fastapi-testing/private"

@@ -4,17 +4,26 @@ A variant is the real app plus exact find/replace edits on its source. Wheats ar
 apps that differ where the specification leaves freedom; chaffs carry one planted defect.
 Every edit must match its file exactly once, checked at load time, so that a change to the
 app breaks a stale defect loudly instead of silently grading against the wrong code.
+
+An instructor may keep more wheats and chaffs outside the learners' copy: files named
+EXERCISE_ID.toml, with `[[wheat]]` and `[[chaff]]` entries in the same format, in the
+directory named by the environment variable GRADERS_PRIVATE_DIR or by
+`c.Graders.private_dir = "..."` in the course's nbgrader_config.py. They grade like the others
+and are shown to learners only by their number.
 """
 from __future__ import annotations
 
+import ast
+import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
 APP_PACKAGE = "forge"
 APP_DIR = Path(__file__).resolve().parent.parent / APP_PACKAGE
 EXERCISES_DIR = Path(__file__).resolve().parent / "exercises"
+NBGRADER_CONFIG = APP_DIR.parent / "nbgrader_config.py"
 REFERENCE = "reference"  # the id of the real, unedited app
 
 
@@ -37,15 +46,21 @@ class Variant:
     edits: tuple[Edit, ...] = ()
     hints: tuple[str, ...] = ()
     weight: float = 1.0
+    private: bool = False  # kept by the instructor outside the learners' copy
 
     def sources(self) -> dict[str, str]:
         """Module name -> patched source, for every module this variant changes."""
-        patched: dict[str, str] = {}
-        for edit in self.edits:
-            module = module_name(edit.file)
-            text = patched.get(module) or (APP_DIR / edit.file).read_text()
-            patched[module] = text.replace(edit.find, edit.replace, 1)
-        return patched
+        return dict(_patched(self.edits))
+
+
+@cache
+def _patched(edits: tuple[Edit, ...]) -> tuple[tuple[str, str], ...]:
+    patched: dict[str, str] = {}
+    for edit in edits:
+        module = module_name(edit.file)
+        text = patched.get(module) or (APP_DIR / edit.file).read_text()
+        patched[module] = text.replace(edit.find, edit.replace, 1)
+    return tuple(patched.items())
 
 
 @dataclass(frozen=True)
@@ -56,7 +71,7 @@ class Exercise:
     lesson: str
     wheats: tuple[Variant, ...]
     chaffs: tuple[Variant, ...]
-    timeout: float = 20.0  # wall-clock seconds for one run of the suite against one variant
+    timeout: float = 10.0  # wall-clock seconds one test may take
     hygiene: str = "warn"  # "strict": order dependence and leaked overrides make a test invalid
     source: Path = field(default=Path(), compare=False)
 
@@ -120,7 +135,43 @@ def _check_edits(variant: Variant, where: str) -> None:
             raise ExerciseError(f"{where}: {variant.id!r} makes {file} invalid Python: {error}") from None
 
 
-def load_exercise(path: Path) -> Exercise:
+def private_dir() -> Path | None:
+    """Where the instructor keeps private wheats and chaffs, if anywhere."""
+    named = os.environ.get("GRADERS_PRIVATE_DIR") or _configured_private_dir()
+    return Path(named).expanduser().resolve() if named else None
+
+
+def _configured_private_dir() -> str | None:
+    """`c.Graders.private_dir = "..."` in nbgrader_config.py, read without running the file."""
+    try:
+        tree = ast.parse(NBGRADER_CONFIG.read_text())
+    except (OSError, SyntaxError):
+        return None
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)
+                and any(ast.unparse(t) == "c.Graders.private_dir" for t in node.targets)):
+            return node.value.value
+    return None
+
+
+def _with_private(exercise: Exercise) -> Exercise:
+    folder = private_dir()
+    path = folder / f"{exercise.id}.toml" if folder else None
+    if path is None or not path.is_file():
+        return exercise
+    where = f"{path} (private)"
+    try:
+        raw = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as error:
+        raise ExerciseError(f"{where}: not valid TOML: {error}") from None
+    wheats = tuple(replace(_variant(w, "wheat", where), private=True) for w in raw.get("wheat", ()))
+    chaffs = tuple(replace(_variant(c, "chaff", where), private=True) for c in raw.get("chaff", ()))
+    return replace(exercise, wheats=exercise.wheats + wheats, chaffs=exercise.chaffs + chaffs)
+
+
+def load_exercise(path: Path, private: bool = True) -> Exercise:
+    """The exercise in `path`, with the instructor's private variants unless told not to."""
     where = path.name
     try:
         raw = tomllib.loads(path.read_text())
@@ -136,6 +187,8 @@ def load_exercise(path: Path) -> Exercise:
         )
     except KeyError as missing:
         raise ExerciseError(f"{where}: missing key {missing}") from None
+    if private:
+        exercise = _with_private(exercise)
     if exercise.hygiene not in ("warn", "strict"):
         raise ExerciseError(f"{where}: hygiene must be \"warn\" or \"strict\"")
     ids = [v.id for v in exercise.variants]

@@ -1,17 +1,30 @@
 """Grading semantics: validity first, then thoroughness.
 
-1. Every test runs against every correct app (the real one and the wheats). A test that fails
-   on any of them is invalid: it asserts something the specification does not promise.
-2. Hygiene, on correct apps, for the tests still valid: the first wheat runs the suite in a
-   shuffled order, the second runs each test alone. A test that fails alone relies on another
-   test, or is flaky: invalid. One that fails only in the other order depends on state that
-   others leave behind: a warning, or invalid where the exercise says hygiene is strict.
-   Dependency overrides left on `forge.main.app` after a test are reported the same way. A
-   test that fails there runs once more, the other way (the suite in its order up to it; or
-   alone), to tell these apart from a test that over-specifies.
-3. A planted defect (chaff) is caught when at least one valid test fails against it, and fails
-   again when it runs a second time (a hang on a chaff counts as failing, and is not waited for
-   twice). The suite's score is the weighted share of defects caught, and 0 while any test is
+A suite runs in separate processes against every version of the app, each process told only
+"run these tests, in this order" (graders.child): every test in the suite's order, in the
+reverse order, in a shuffled order (the same for a given suite), or each test alone in a
+process of its own.
+
+1. Validity. The real app runs the suite in order, the first wheat shuffled, the second in
+   reverse (the real app makes these runs where there are fewer wheats), any other wheat in
+   order. A test that fails there runs again the same way on the same app, up to five times:
+   one whose outcome changes is *flaky*. One that fails every time is invalid, and runs the
+   other way (alone; in order) say why: it over-specifies, or relies on a test before it, or
+   (in another order only) fails because an earlier test leaves state behind, which is a
+   hygiene warning, invalid where the exercise's hygiene is strict; so are dependency
+   overrides left on `forge.main.app`.
+2. Thoroughness. Each planted defect (chaff) runs the suite in order. Where tests fail, a
+   second run confirms it: a fresh process with a command that a correct app gets too (in
+   order, shuffled or reversed, whichever reaches a failed test first), stopped once one of
+   them fails again. The process cannot tell that it is a second run. A test whose outcome on
+   the defect differs between the two runs runs again on the real app, up to five times: a
+   test that fails there is flaky; one that does not (the defect itself may behave
+   differently from run to run) does not count as catching that defect. Under strict hygiene
+   a catch must also fail alone. A test that hangs on a defect catches it.
+3. A hang on a correct app makes a test invalid, and it is not run again anywhere: the other
+   runs go on after it, and the tests not yet run on the real app each run alone at once, so
+   that several hanging tests cost about one timeout together.
+4. The score is the weighted share of defects caught by valid tests, 0 while any test is
    invalid or the suite cannot be collected.
 """
 from __future__ import annotations
@@ -20,18 +33,24 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 
 from graders.exercises import REFERENCE, Exercise, Variant
-from graders.runner import BUDGET, Job, RunResult, Runner, Stage, prepare as prepare_worker
+from graders.runner import BUDGET, Run, Runner, TestResult, ordered, prepare as prepare_worker
 
-PASSING = {"passed", "skipped"}  # a skip neither breaks validity nor catches anything
+IN_ORDER, SHUFFLED, REVERSED, ALONE = "in order", "shuffled", "reversed", "alone"
+ORDERS = (IN_ORDER, SHUFFLED, REVERSED)  # the commands a correct app and a defect may both get
+REPEATS = 5  # more runs of a test that failed on a correct app: flaky or not
+CONFIRM_GRACE = 1.0  # seconds, at least, for a test that failed on a defect to fail again
 
 
 @dataclass
 class TestReport:
+    __test__ = False  # not a pytest test class
+
     nodeid: str
     valid: bool
     message: str = ""  # why it is invalid
     catches: list[str] = field(default_factory=list)  # ids of the defects it catches
     warnings: list[str] = field(default_factory=list)  # hygiene problems that cost nothing (yet)
+    flaky: bool = False
 
 
 @dataclass
@@ -41,6 +60,7 @@ class DefectReport:
     caught: bool
     caught_by: list[str] = field(default_factory=list)
     hints: list[str] = field(default_factory=list)
+    private: bool = False
 
 
 @dataclass
@@ -52,6 +72,7 @@ class Report:
     tests: list[TestReport]
     defects: list[DefectReport]
     errors: list[str]
+    sandbox: str = ""
 
     @property
     def caught(self) -> int:
@@ -65,156 +86,362 @@ class Report:
         return data
 
 
+@dataclass(eq=False)
+class Sample:
+    """One run of the suite against one app, made of one job, or several where a test hung
+    or ended its process and the rest of the run went on in a new one."""
+
+    variant: Variant
+    kind: str
+    role: str  # base, repeat, explain, confirm, alone-confirm, check, scan
+    runs: list[Run] = field(default_factory=list)
+    target: str | None = None  # the test it is about (check, scan)
+
+    def outcome(self, nodeid: str) -> TestResult | None:
+        for run in self.runs:
+            if nodeid in run.result.tests:
+                return run.result.tests[nodeid]
+        return None
+
+    @property
+    def ran(self) -> list[str]:
+        return [n for run in self.runs for n in run.result.ran]
+
+    @property
+    def collected(self) -> list[str] | None:
+        return self.runs[0].result.collected if self.runs else None
+
+    def failing(self) -> list[str]:
+        """Tests that did not pass, in the order they ran."""
+        return [n for n in self.ran if (o := self.outcome(n)) is not None and not o.passed]
+
+
+class Grading:
+    """The runs that grade one suite, decided as earlier ones end, and the report."""
+
+    def __init__(self, exercise: Exercise, suite: str):
+        self.exercise, self.suite = exercise, suite
+        self.seed = shuffle_seed(suite)
+        reference, *wheats = exercise.correct_apps
+        self.reference = reference
+        self.hosts = {IN_ORDER: reference, SHUFFLED: (wheats + [reference])[0],
+                      REVERSED: (wheats[1:] + [reference])[0]}
+        self.samples: list[Sample] = []
+        self.hung: set[str] = set()  # tests that hung on a correct app: never waited for again
+        self.scanned = False
+        self.checked: set[str] = set()  # tests run again on the real app after a defect's runs
+
+    # -- the runs ---------------------------------------------------------------------------
+
+    def command(self, kind: str, only: list[str] | None = None, skip=()) -> dict:
+        return {"suite": self.suite, "seed": self.seed if kind == SHUFFLED else None,
+                "reverse": kind == REVERSED, "alone": kind == ALONE, "only": only, "skip": sorted(skip)}
+
+    def run(self, sample: Sample, only=None, skip=(), **control) -> Run:
+        run = Run(sample.variant, self.command(sample.kind, only, skip), self.exercise.timeout,
+                  tag=sample, **control)
+        sample.runs.append(run)
+        return run
+
+    def sample(self, variant: Variant, kind: str, role: str, target: str | None = None) -> Sample:
+        sample = Sample(variant, kind, role, target=target)
+        self.samples.append(sample)
+        return sample
+
+    def start(self) -> list[Run]:
+        runs = [self.run(self.sample(app, kind, "base")) for kind, app in self.hosts.items()]
+        for wheat in self.exercise.wheats:
+            if wheat not in self.hosts.values():
+                runs.append(self.run(self.sample(wheat, IN_ORDER, "base")))
+        runs += [self.run(self.sample(chaff, IN_ORDER, "base")) for chaff in self.exercise.chaffs]
+        return runs
+
+    def react(self, run: Run) -> list[Run]:
+        """The runs that follow from one that ended."""
+        sample: Sample = run.tag
+        result, new = run.result, []
+        if result.end in ("worker", "cancelled"):
+            return []
+        if result.end in ("timeout", "died") and result.collected is not None:
+            test = result.stopped_at
+            if result.end == "timeout" and test and sample.variant.kind != "chaff":
+                self.hung.add(test)
+                new += self.scan()
+            if not self._reached_its_goal(sample, run):
+                done = {n for r in sample.runs for n in r.result.ran}
+                left = [n for n in ordered(result.collected, run.command) if n not in done and n not in self.hung]
+                if left:  # the rest of the run goes on in a new process
+                    new.append(self.run(sample, only=run.command["only"], skip=done | self.hung,
+                                        grace=run.grace, stop_after=run.stop_after,
+                                        stop_on_failure=run.stop_on_failure))
+                    return new
+        return new + self.follow(sample)
+
+    def _reached_its_goal(self, sample: Sample, run: Run) -> bool:
+        if run.stop_after and sample.outcome(run.stop_after) is not None:
+            return True
+        return any((o := sample.outcome(n)) is not None and not o.passed for n in run.stop_on_failure)
+
+    def follow(self, sample: Sample) -> list[Run]:
+        """What a finished sample asks for next."""
+        if sample.collected is None:
+            return []
+        if sample.role == "confirm":
+            return self.after_confirmation(sample)
+        failing = [n for n in sample.failing() if n not in self.hung]
+        if not failing or sample.role != "base":
+            return []
+        if sample.variant.kind == "chaff":
+            return [self.confirmation(sample, failing)]
+        return self.repeats(sample, failing) + self.explanations(sample, failing)
+
+    def repeats(self, sample: Sample, failing: list[str]) -> list[Run]:
+        """The same run again, up to where its failures are: flaky, or failing every time?"""
+        failures = [n for n in failing if sample.outcome(n).outcome != "timeout"]
+        if not failures:
+            return []
+        return [self.run(self.sample(sample.variant, sample.kind, "repeat"), stop_after=failures[-1])
+                for _ in range(REPEATS)]
+
+    def explanations(self, sample: Sample, failing: list[str]) -> list[Run]:
+        """The other ways, on the same app: each failing test alone; and, for another order,
+        the suite in its order up to them."""
+        runs = [self.run(self.sample(sample.variant, ALONE, "explain"), only=failing)]
+        if sample.kind != IN_ORDER:
+            last = max(failing, key=sample.collected.index)
+            runs.append(self.run(self.sample(sample.variant, IN_ORDER, "explain"), stop_after=last))
+        return runs
+
+    def confirmation(self, first: Sample, failing: list[str]) -> Run:
+        """A second run on the defect, in a fresh process, with a command that correct apps
+        get too; stopped once a test that failed in the first fails again."""
+        order = first.collected
+        # Another order only where its correct app passed every one of these tests: a test
+        # that fails there anyway (an order problem) would "confirm" anything.
+        usable = [IN_ORDER] + [k for k in (SHUFFLED, REVERSED)
+                               if all((o := self.base(self.hosts[k], k).outcome(n)) is not None and o.passed
+                                      for n in failing)]
+        reach = {kind: min(ordered(order, self.command(kind)).index(n) for n in failing) for kind in usable}
+        kind = min(reach, key=lambda k: (reach[k], ORDERS.index(k)))
+        grace = {}
+        for nodeid in failing:
+            took = self.correct_duration(nodeid)
+            outcome = first.outcome(nodeid)
+            if outcome.outcome != "timeout":
+                took = max(took, outcome.duration)
+            grace[nodeid] = min(self.exercise.timeout, max(CONFIRM_GRACE, 3 * took))
+        return self.run(self.sample(first.variant, kind, "confirm"), grace=grace, stop_on_failure=failing)
+
+    def after_confirmation(self, second: Sample) -> list[Run]:
+        first = self.base(second.variant)
+        runs = []
+        for nodeid in second.ran:
+            again, before = second.outcome(nodeid), first.outcome(nodeid)
+            if again is None or before is None or again.passed == before.passed or nodeid in self.checked:
+                continue
+            # Another outcome on the same defect: the test may be flaky. The real app says.
+            self.checked.add(nodeid)
+            for _ in range(REPEATS):
+                check = self.sample(self.reference, IN_ORDER, "check", target=nodeid)
+                runs.append(self.run(check, stop_after=nodeid))
+        if self.exercise.hygiene == "strict":
+            confirmed = [n for n in first.failing() if (o := second.outcome(n)) is None or not o.passed]
+            if confirmed:
+                runs.append(self.run(self.sample(second.variant, ALONE, "alone-confirm"),
+                                     only=confirmed, stop_on_failure=confirmed))
+        return runs
+
+    def scan(self) -> list[Run]:
+        """After the first hang on a correct app: every test not yet run on the real app runs
+        alone there, all at once, so that the next hanging test is found in the same time."""
+        if self.scanned:
+            return []
+        self.scanned = True
+        base = self.base(self.reference, IN_ORDER)
+        done = set(base.ran)
+        runs = []
+        for nodeid in base.collected or []:
+            if nodeid not in done and nodeid not in self.hung:
+                runs.append(self.run(self.sample(self.reference, ALONE, "scan", target=nodeid), only=[nodeid]))
+        return runs
+
+    # -- what the runs say ------------------------------------------------------------------
+
+    def base(self, variant: Variant, kind: str | None = None) -> Sample:
+        return next(s for s in self.samples if s.variant is variant and s.role == "base"
+                    and (kind is None or s.kind == kind))
+
+    def find(self, variant: Variant, kind: str, role: str) -> list[Sample]:
+        return [s for s in self.samples if s.variant is variant and s.kind == kind and s.role == role]
+
+    def correct_duration(self, nodeid: str) -> float:
+        durations = [o.duration for s in self.samples if s.variant.kind != "chaff"
+                     and (o := s.outcome(nodeid)) is not None and o.passed]
+        return max(durations, default=0.0)
+
+    def report(self, out_of_time: bool = False, sandbox: str = "") -> Report:
+        exercise = self.exercise
+        reference = self.base(self.reference, IN_ORDER)
+        errors = list(dict.fromkeys(e for run in reference.runs for e in run.result.errors))
+        collected = reference.collected or []
+        if not collected and not errors:
+            errors.append("no tests were collected: write functions whose names start with test_")
+        tests = [self.validity(nodeid) for nodeid in collected]
+        for test in tests:
+            if test.valid:
+                self.hygiene(test)
+        valid_tests = [t for t in tests if t.valid]
+        defects = []
+        for number, chaff in enumerate(exercise.chaffs, start=1):
+            catchers = [t.nodeid for t in valid_tests if self.catches(chaff, t.nodeid)]
+            for test in valid_tests:
+                if test.nodeid in catchers:
+                    test.catches.append(chaff.id)
+            defects.append(DefectReport(chaff.id, number, bool(catchers), catchers,
+                                        list(chaff.hints), chaff.private))
+        if out_of_time:
+            errors.append(f"grading ran out of time ({BUDGET:.0f} s): the machine may be too "
+                          "busy, or the suite too slow; grade it again")
+        valid = bool(tests) and not errors and len(valid_tests) == len(tests)
+        total = sum(c.weight for c in exercise.chaffs)
+        earned = sum(c.weight for c, d in zip(exercise.chaffs, defects) if d.caught)
+        score = round(earned / total, 4) if valid and total else 0.0
+        return Report(exercise.id, exercise.title, score, valid, tests, defects, errors, sandbox)
+
+    def catches(self, chaff: Variant, nodeid: str) -> bool:
+        """Failed on the defect, and again wherever it ran again there (a test stopped before
+        it was reached counts on its first run)."""
+        first = self.base(chaff).outcome(nodeid)
+        if first is None or first.passed:
+            return False
+        return all((o := s.outcome(nodeid)) is None or not o.passed
+                   for s in self.samples if s.variant is chaff and s.role != "base")
+
+    def validity(self, nodeid: str) -> TestReport:
+        def invalid(message: str, flaky: bool = False) -> TestReport:
+            return TestReport(nodeid, False, message, flaky=flaky)
+
+        flaky = self.flakiness(nodeid)
+        if flaky:
+            return invalid(flaky, flaky=True)
+        for sample in self.correct_bases():
+            app, kind = sample.variant, sample.kind
+            outcome = sample.outcome(nodeid)
+            where = "the real app" if app.kind == "reference" else "a correct version of the app"
+            if outcome is not None and outcome.passed:
+                continue
+            if outcome is not None and outcome.outcome == "timeout":
+                return invalid(f"did not finish in time on {where}")
+            if outcome is None:
+                scanned = [o for s in self.samples if s.role == "scan" and s.target == nodeid
+                           if (o := s.outcome(nodeid)) is not None]
+                if scanned and scanned[0].outcome == "timeout":
+                    return invalid(f"did not finish in time when run alone on {where}")
+                if self.hung:
+                    continue  # not run there because another test hung: that test is to blame
+                detail = "; ".join(dict.fromkeys(e for r in sample.runs for e in r.result.errors)) or "no result"
+                return invalid(f"fails on {where}: it did not run there ({detail})")
+            alone = self.explained(app, ALONE, nodeid)
+            in_order = self.explained(app, IN_ORDER, nodeid) if kind != IN_ORDER else outcome
+            if kind != IN_ORDER and alone is not None and alone.passed:
+                continue  # it passes alone there: another order is to blame (see hygiene)
+            if kind != IN_ORDER and in_order is not None and in_order.passed:
+                return invalid(f"passed in the order the suite is written, then failed in {kind} order: it "
+                               f"relies on a test that ran before it. {outcome.message}".rstrip())
+            why = ("it fails on the real app, so it checks something the app does not do"
+                   if app.kind == "reference" else
+                   "it fails on a correct app that differs only where the specification leaves "
+                   "freedom (ids, order, wording, extra fields): it over-specifies")
+            if kind == IN_ORDER and alone is not None and alone.passed:
+                why = ("it passes when run alone, so a test that runs before it leaves state behind "
+                       "(dependency_overrides, rows, globals): fix that test's teardown")
+            shown = alone if kind != IN_ORDER and alone is not None else outcome
+            return invalid(f"fails on {where}: {shown.message or shown.outcome}\n  why this matters: {why}")
+        return TestReport(nodeid, True)
+
+    def correct_bases(self) -> list[Sample]:
+        """The base runs on correct apps: the real app first, then the other orders."""
+        bases = [s for s in self.samples if s.role == "base" and s.variant.kind != "chaff"]
+        return sorted(bases, key=lambda s: (s.variant.kind != "reference" or s.kind != IN_ORDER,
+                                            ORDERS.index(s.kind) if s.kind in ORDERS else 9))
+
+    def explained(self, app: Variant, kind: str, nodeid: str) -> TestResult | None:
+        found = [o for s in self.samples if s.variant is app and s.role == "explain" and s.kind == kind
+                 if (o := s.outcome(nodeid)) is not None]
+        return found[0] if found else None
+
+    def flakiness(self, nodeid: str) -> str:
+        """Why the test is flaky (its outcome changed between identical runs on a correct
+        app), or ""."""
+        for sample in self.samples:
+            if sample.role != "base" or sample.variant.kind == "chaff":
+                continue
+            same = [s for s in self.samples if s.variant is sample.variant and s.kind == sample.kind
+                    and s.role in ("base", "repeat", "check")]
+            outcomes = [o for s in same if (o := s.outcome(nodeid)) is not None]
+            passes = sum(o.passed for o in outcomes)
+            if 0 < passes < len(outcomes):
+                failure = next(o for o in outcomes if not o.passed)
+                where = "the real app" if sample.variant.kind == "reference" else "a correct version of the app"
+                how = "" if sample.kind == IN_ORDER else f" ({sample.kind})"
+                also = (" It also changed its outcome between two runs against a planted defect."
+                        if nodeid in self.checked else "")
+                return (f"flaky: it passed in {passes} and failed in {len(outcomes) - passes} of "
+                        f"{len(outcomes)} identical runs on {where}{how} ({failure.message or failure.outcome}).{also}"
+                        "\n  why this matters: a test must give the same result every time it runs "
+                        "against the same app; a flaky test catches nothing")
+        return ""
+
+    def hygiene(self, test: TestReport) -> None:
+        """For a valid test: other orders, and overrides left behind."""
+        nodeid = test.nodeid
+        problems = []
+        for kind in (SHUFFLED, REVERSED):
+            outcome = self.base(self.hosts[kind], kind).outcome(nodeid)
+            if outcome is not None and not outcome.passed:
+                problems.append(f"fails when the tests run in {kind} order, though it passes alone: an "
+                                "earlier test leaves state behind (dependency_overrides, rows, globals). "
+                                f"{outcome.message}".rstrip())
+                break
+        after, failing = set(), set()
+        for sample in self.correct_bases():
+            for run in sample.runs:
+                if nodeid in run.result.leaks:
+                    outcome = run.result.tests.get(nodeid)
+                    (after if outcome is not None and outcome.passed else failing).update(run.result.leaks[nodeid])
+        if after:
+            problems.append(f"leaves dependency_overrides set on forge.main.app after it ends "
+                            f"({', '.join(sorted(after))}): clear them in a fixture's teardown")
+        elif failing:
+            problems.append(f"leaves dependency_overrides set on forge.main.app when it fails "
+                            f"({', '.join(sorted(failing))}): the clean-up after its assert never runs "
+                            "then; clear them in a fixture's teardown")
+        if problems and self.exercise.hygiene == "strict":
+            test.valid, test.message = False, "; ".join(problems)
+            return
+        test.warnings += problems
+
+
 def grade(exercise: Exercise, suite_source: str, *, runner: Runner | None = None) -> Report:
-    """Grade a suite: one job per variant, each collecting the suite once (see plan)."""
-    runner = runner or Runner(suite_source, timeout=exercise.timeout)
-    report = judge(exercise, runner.run(plan(exercise, suite_source)))
+    """Grade a suite (see the module's docstring)."""
+    runner = runner or Runner()
+    grading = Grading(exercise, suite_source)
+    runner.execute(grading.start(), grading.react)
+    report = grading.report(runner.out_of_time, runner.sandbox)
     if runner.out_of_time:
-        report.errors.append(f"grading ran out of time ({BUDGET:.0f} s): the machine may be too "
-                             "busy, or the suite too slow; grade it again")
         report.valid, report.score = False, 0.0
     return report
-
-
-def plan(exercise: Exercise, suite_source: str) -> list[Job]:
-    """The jobs that grade a suite, longest first (the runs alone take longest): on the correct
-    apps, the runs of correct_runs; on each defect, the suite in its order, then again the tests
-    that failed until one fails again (under strict hygiene each alone, so that no catch rests
-    on another test's leftovers)."""
-    hygiene = {
-        ALONE: (Stage(ALONE, isolate=True), Stage(ALONE_EXPLAINED, tests="up_to_failed")),
-        SHUFFLED: (Stage(SHUFFLED, shuffle=shuffle_seed(suite_source)),
-                   Stage(SHUFFLED_EXPLAINED, isolate=True, tests="failed", fresh=True)),
-    }
-    jobs = [Job(app.sources(), hygiene.get(key) or (Stage(key),)) for key, app in correct_runs(exercise)]
-    strict = exercise.hygiene == "strict"
-    for chaff in exercise.chaffs:
-        confirm = Stage(CONFIRM + chaff.id, tests="failed", until_failure=True, isolate=strict, fresh=strict)
-        jobs.append(Job(chaff.sources(), (Stage(chaff.id), confirm)))
-    return sorted(jobs, key=lambda job: job.key != ALONE)
-
-
-def correct_runs(exercise: Exercise) -> list[tuple[str, Variant]]:
-    """Where the suite runs whole on a correct app, and on which: the real app in the suite's
-    order; the first wheat in a shuffled order, the second each test alone (the real app, in
-    jobs of their own, where there are fewer wheats); any other wheat in the suite's order.
-    The run alone comes right after the real app's: a test that fails alone is told so before
-    anything else."""
-    reference = exercise.correct_apps[0]
-    shuffled_host, alone_host, *others = [*exercise.wheats, reference, reference]
-    return [(REFERENCE, reference), (ALONE, alone_host), (SHUFFLED, shuffled_host),
-            *((wheat.id, wheat) for wheat in others if wheat is not reference)]
-
-
-ALONE, SHUFFLED, CONFIRM = "hygiene:alone", "hygiene:shuffled", "confirm:"
-ALONE_EXPLAINED, SHUFFLED_EXPLAINED = ALONE + ":then-in-order", SHUFFLED + ":then-alone"
 
 
 def prepare(exercise: Exercise):
     """Start the grading worker now, in the background, with the exercise's variants imported:
     the first suite graded afterwards goes as fast as the next ones."""
-    return prepare_worker([variant.sources() for variant in exercise.variants])
+    return prepare_worker(list(exercise.variants))
 
 
 def shuffle_seed(suite_source: str) -> int:
     """The shuffled order is random, but the same for the same suite."""
     return int.from_bytes(hashlib.sha256(suite_source.encode()).digest()[:8], "big")
-
-
-def judge(exercise: Exercise, results: dict[str, RunResult]) -> Report:
-    reference = results[REFERENCE]
-    errors = list(dict.fromkeys(reference.errors))
-    tests = [_validity(nodeid, exercise, results) for nodeid in reference.collected]
-    if not reference.collected and not errors:
-        errors.append("no tests were collected: write functions whose names start with test_")
-    for test in tests:
-        if test.valid:
-            _hygiene(test, exercise, results)
-    valid_tests = [t for t in tests if t.valid]
-    defects = []
-    for number, chaff in enumerate(exercise.chaffs, start=1):
-        runs = [results[chaff.id]] + ([results[CONFIRM + chaff.id]] if CONFIRM + chaff.id in results else [])
-        # Caught only when caught every time: a defect is not caught by luck.
-        catchers = [t.nodeid for t in valid_tests if all(_fails(run, t.nodeid) for run in runs)]
-        for test in valid_tests:
-            if test.nodeid in catchers:
-                test.catches.append(chaff.id)
-        defects.append(DefectReport(chaff.id, number, bool(catchers), catchers, list(chaff.hints)))
-    valid = bool(tests) and not errors and len(valid_tests) == len(tests)
-    total = sum(c.weight for c in exercise.chaffs)
-    earned = sum(c.weight for c, d in zip(exercise.chaffs, defects) if d.caught)
-    score = round(earned / total, 4) if valid and total else 0.0
-    return Report(exercise.id, exercise.title, score, valid, tests, defects, errors)
-
-
-def _fails(result: RunResult, nodeid: str) -> bool:
-    test = result.tests.get(nodeid)
-    return test is None or test.outcome not in PASSING
-
-
-def _validity(nodeid: str, exercise: Exercise, results: dict[str, RunResult]) -> TestReport:
-    def outcome(key: str):
-        return results[key].tests.get(nodeid) if key in results else None
-
-    def passed(key: str) -> bool:
-        test = outcome(key)
-        return test is not None and test.outcome in PASSING
-
-    def invalid(message: str) -> TestReport:
-        return TestReport(nodeid, False, message)
-
-    for key, app in correct_runs(exercise):
-        if passed(key):
-            continue
-        if key == SHUFFLED and passed(SHUFFLED_EXPLAINED):
-            continue  # it passes alone there: another order is to blame (see _hygiene)
-        if key == ALONE:
-            alone = outcome(ALONE)
-            if alone is not None and alone.outcome == "timeout":
-                return invalid("did not finish in time when run alone on a correct app")
-            if passed(ALONE_EXPLAINED):
-                return invalid("passed in the order the suite is written, then failed when run alone: "
-                               "it relies on a test that ran before it, or it is flaky (its outcome "
-                               f"changes from run to run). {alone.message if alone else ''}".rstrip())
-        # Where it ran the other way too, that run tells what is wrong with the test itself.
-        explained = {SHUFFLED: SHUFFLED_EXPLAINED, ALONE: ALONE_EXPLAINED}.get(key)
-        test = (explained and outcome(explained)) or outcome(key)
-        where = "the real app" if app.id == REFERENCE else "a correct version of the app"
-        if test is None:
-            detail = "it did not run there (" + "; ".join(results[key].errors or ["no result"]) + ")"
-        else:
-            detail = test.message or test.outcome
-        why = ("it fails on the real app, so it checks something the app does not do"
-               if app.id == REFERENCE else
-               "it fails on a correct app that differs only where the specification leaves "
-               "freedom (ids, order, wording, extra fields): it over-specifies")
-        if app.id == REFERENCE and passed(ALONE):
-            why = ("it passes when run alone, so a test that runs before it leaves state behind "
-                   "(dependency_overrides, rows, globals): fix that test's teardown")
-        return invalid(f"fails on {where}: {detail}\n  why this matters: {why}")
-    return TestReport(nodeid, True)
-
-
-def _hygiene(test: TestReport, exercise: Exercise, results: dict[str, RunResult]) -> None:
-    """For a valid test: another order, and overrides left behind."""
-    other_order = results[SHUFFLED].tests.get(test.nodeid)
-    problems = []
-    if other_order is None or other_order.outcome not in PASSING:
-        problems.append("fails when the tests run in another order, though it passes alone: an "
-                        "earlier test leaves state behind (dependency_overrides, rows, globals). "
-                        f"{other_order.message if other_order else ''}".rstrip())
-    leaks = {key: run.leaks[test.nodeid] for key, run in results.items() if test.nodeid in run.leaks}
-    if ALONE in leaks:
-        problems.append(f"leaves dependency_overrides set on forge.main.app after it ends "
-                        f"({', '.join(leaks[ALONE])}): clear them in a fixture's teardown")
-    elif leaks:
-        problems.append(f"leaves dependency_overrides set on forge.main.app when it fails "
-                        f"({', '.join(sorted({o for left in leaks.values() for o in left}))}): the "
-                        "clean-up after its assert never runs then; clear them in a fixture's teardown")
-    if problems and exercise.hygiene == "strict":
-        test.valid, test.message = False, "; ".join(problems)
-        return
-    test.warnings += problems
 
 
 def render(report: Report, hints: int = 0) -> str:
@@ -225,6 +452,9 @@ def render(report: Report, hints: int = 0) -> str:
     lines.append(f"Caught {report.caught} of {total} planted defects   {marks}")
     lines.append(f"Score: {report.score:.0%}" + ("" if report.valid or not report.tests else
                                                  "   (0 until every test passes on a correct app)"))
+    if report.sandbox == "none":
+        lines.append("Unprotected: this machine cannot create Linux namespaces, so your tests ran "
+                     "without a sandbox (they could reach your files and processes).")
     for error in report.errors:
         lines.append(f"Problem: {error}")
         if "NotImplementedError" in error:
@@ -254,6 +484,9 @@ def render(report: Report, hints: int = 0) -> str:
     if missed and hints > 0:
         lines.append("Hints for the defects your suite misses:")
         for defect in missed:
+            if defect.private:
+                lines.append(f"  #{defect.number} (no hints: your instructor keeps this one private)")
+                continue
             for rung, hint in enumerate(defect.hints[:hints], start=1):
                 lines.append(f"  #{defect.number} ({rung}/{len(defect.hints)}) {hint}")
     elif missed:

@@ -1,137 +1,97 @@
-"""Run a learner's suite against app variants, each in a child process of its own.
+"""Run a learner's suite against variants of the app, each run in a process of its own.
 
-The grading process never runs learner code. It hands jobs to a warm worker
-(graders/worker.py) that forks one child per job. The worker runs inside a bubblewrap sandbox
-where `bwrap` is installed (read-only file system, private /tmp, no network, its own process
-ids); elsewhere it runs with the children's resource limits alone, and `sandbox()` says so.
-A worker is started once per grading process and kept warm for the next suite.
-
-A job collects the suite once against one variant, then runs its stages (graders.child): a
-test still running when its stage's time is up, or that ends its process, is marked `timeout`,
-and the stage goes on with the tests after it.
+The grading process never runs learner code. It hands runs to a warm worker
+(graders/worker.py), started once per grading process and kept for the next suite, and
+decides, as each run ends, which runs come next (graders.grading). A run is what one job
+process does: collect the suite against one variant and run it as its command says; the
+worker ends it early where the run says so, or where a test takes too long.
 """
 from __future__ import annotations
 
 import atexit
 import json
 import os
+import random
 import selectors
-import shutil
 import subprocess
 import sys
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
-APP_PACKAGE = "forge"
-MEMORY_LIMIT = 2 * 2**30
-MAX_PROCESSES = 512  # processes and threads of one worker and all its children
+from graders.exercises import Variant
+
 # Seconds for grading one suite, whatever it does: inside nbgrader's per-cell limit
 # (c.Execute.timeout in nbgrader_config.py).
 BUDGET = 240.0
-SANDBOX_TMP_BYTES = 256 * 2**20
 ROOT = Path(__file__).resolve().parent.parent
+PASSING = {"passed", "skipped"}  # a skip neither breaks validity nor catches anything
 
 
 @dataclass
 class TestResult:
+    __test__ = False  # not a pytest test class
+
     outcome: str  # passed, failed, skipped, timeout
     message: str = ""
+    duration: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome in PASSING
 
 
 @dataclass
 class RunResult:
-    """What one variant did with the suite."""
+    """What one run did with the suite."""
 
-    collected: list[str] = field(default_factory=list)
+    collected: list[str] | None = None
     tests: dict[str, TestResult] = field(default_factory=dict)
+    ran: list[str] = field(default_factory=list)  # tests in the order they started
     errors: list[str] = field(default_factory=list)
     leaks: dict[str, list[str]] = field(default_factory=dict)  # test -> overrides it left set
+    end: str = ""  # completed, stopped, timeout, died, cancelled
+    stopped_at: str | None = None  # the test that hung or ended the process
 
 
-@dataclass
-class Stage:
-    """One pass of the suite inside a job. A job's first stage starts from the suite collected
-    against the job's variant; each later one runs in the same process after the stage before
-    it, or, when `fresh`, from the collected state again, in a process of its own."""
+@dataclass(eq=False)
+class Run:
+    """One job: the suite against one variant, as `command` says (graders.child.order),
+    stopped by the worker after `stop_after` has run or once a test of `stop_on_failure` has
+    failed. `timeout` is the seconds a test may take; `grace` gives some tests less."""
 
-    key: str  # where its results go
-    shuffle: int | None = None  # a seed: the tests in a random order (never the usual one)
-    isolate: bool = False  # each test alone, in a process of its own
-    # Which tests: "all"; "failed", those that failed in the stage before; "up_to_failed",
-    # the suite in its order up to the last of those.
-    tests: str = "all"
-    until_failure: bool = False  # stop at the first test that fails
-    fresh: bool = False
+    variant: Variant
+    command: dict
+    timeout: float
+    grace: dict[str, float] = field(default_factory=dict)
+    stop_after: str | None = None
+    stop_on_failure: list[str] = field(default_factory=list)
+    tag: object = None  # what the run is for: the grading's own business
+    result: RunResult = field(default_factory=RunResult)
 
-
-@dataclass
-class Job:
-    """The suite against one variant of the app: collected once, then run stage by stage."""
-
-    sources: dict[str, str]
-    stages: tuple[Stage, ...]
-
-    @property
-    def key(self) -> str:
-        return self.stages[0].key
+    def job(self) -> dict:
+        return {"variant": {"sources": self.variant.sources()}, "command": self.command,
+                "timeout": self.timeout, "grace": self.grace, "stop_after": self.stop_after,
+                "stop_on_failure": self.stop_on_failure}
 
 
-def sandbox() -> str:
-    """How learner code is contained on this machine, for reports."""
-    if _bwrap_command():
-        return "bubblewrap sandbox (read-only files, private /tmp, no network) and resource limits"
-    return "resource limits only (no bubblewrap on this machine)"
-
-
-def _bwrap_command() -> list[str]:
-    bwrap = shutil.which("bwrap")
-    if bwrap is None or not sys.platform.startswith("linux"):
-        return []
-    # --cap-drop ALL matters when grading as root: with its capabilities, root could remount
-    # the read-only file system.
-    # The course and its Python may live under /tmp (a CI clone): bring them back, read-only,
-    # into the private /tmp.
-    needed = sorted({str(Path(p).resolve()) for p in (ROOT, sys.prefix, sys.base_prefix, sys.exec_prefix)})
-    keep = [arg for path in needed for arg in ("--ro-bind", path, path)]
-    return [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-            "--size", str(SANDBOX_TMP_BYTES), "--tmpfs", "/tmp", *keep,
-            "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
-            "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--"]
-
-
-def _pids_cgroup() -> Path | None:
-    """For root, whom RLIMIT_NPROC does not bind: a pids cgroup that caps the worker's
-    processes and threads (fork bombs). Created where the machine lets us, else None."""
-    if not hasattr(os, "getuid") or os.getuid() != 0:
-        return None
-    for base in (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup")):
-        group = base / f"graders-{os.getpid()}-{len(_workers)}"
-        try:
-            if base == Path("/sys/fs/cgroup"):
-                (base / "cgroup.subtree_control").write_text("+pids")
-            group.mkdir(exist_ok=True)
-            (group / "pids.max").write_text(str(MAX_PROCESSES))
-            return group
-        except OSError:
-            try:
-                group.rmdir()
-            except OSError:
-                pass
-    return None
-
-
-def can_limit_processes() -> bool:
-    """Whether a fork bomb meets a limit here: RLIMIT_NPROC for a normal user, a pids cgroup
-    for root (whom RLIMIT_NPROC does not bind)."""
-    if not hasattr(os, "getuid") or os.getuid() != 0:
-        return hasattr(os, "fork")
-    group = _pids_cgroup()
-    if group is None:
-        return False
-    _remove_cgroup(group)
-    return True
+def ordered(nodeids: list[str], command: dict) -> list[str]:
+    """The tests a command runs, in its order: the suite's, the reverse, or shuffled with the
+    command's seed (never the suite's own order), without those it skips, or only those it
+    names."""
+    only, skip = command.get("only"), set(command.get("skip") or ())
+    chosen = [n for n in nodeids if (only is None or n in only) and n not in skip]
+    if command.get("reverse"):
+        chosen = chosen[::-1]
+    elif command.get("seed") is not None:
+        shuffled = list(chosen)
+        random.Random(command["seed"]).shuffle(shuffled)
+        if shuffled == chosen and len(chosen) > 1:
+            shuffled.reverse()
+        chosen = shuffled
+    return chosen
 
 
 class WorkerDied(RuntimeError):
@@ -139,79 +99,124 @@ class WorkerDied(RuntimeError):
 
 
 class WorkerProcess:
-    """The grading side of a warm worker: send jobs, collect their events."""
+    """The grading side of a warm worker: send runs, collect their events."""
 
     def __init__(self, parallel: int, fork: bool = True):
-        command = [*_bwrap_command(), sys.executable, "-m", "graders.worker", str(parallel)]
+        command = [sys.executable, "-m", "graders.worker", str(parallel)]
         if not fork:
             command.append("--spawn")
-        self.cgroup = _pids_cgroup()
-        if self.cgroup is not None:  # join it before anything else starts
-            command = ["sh", "-c", 'echo $$ > "$0" && exec "$@"', str(self.cgroup / "cgroup.procs"), *command]
         env = {"PATH": os.environ.get("PATH", os.defpath), "PYTHONDONTWRITEBYTECODE": "1",
-               "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": "0"}
+               "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": "0", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+        if "GRADERS_SANDBOX" in os.environ:
+            env["GRADERS_SANDBOX"] = os.environ["GRADERS_SANDBOX"]
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.DEVNULL, env=env, bufsize=0)
+                                        stderr=open("/tmp/wstderr", "a") if os.environ.get("GRADERS_DEBUG") else subprocess.DEVNULL,
+                                        env=env, bufsize=0, cwd=ROOT, start_new_session=True)
+        # What the worker must hide from learner code besides the exercises' own data: the
+        # instructor's private defects. Told on its standard input, so that no process of a
+        # job finds it in an environment or a command line.
+        from graders.exercises import private_dir
+
+        hidden = [str(private_dir())] if private_dir() else []
+        self._send({"settings": {"hidden": hidden}})
         self.selector = selectors.DefaultSelector()
         self.selector.register(self.process.stdout, selectors.EVENT_READ)
         self.buffer = b""
         self.next_id = 0
         self.lock = threading.Lock()
         self.thread = threading.current_thread()  # see prepare()
-        ready = self._messages(deadline=time.monotonic() + 120)
-        first = next(ready, None)
+        try:
+            first = self._next(time.monotonic() + 120)
+        except WorkerDied:
+            first = None
         if not first or "ready" not in first:
             self.close()
             raise WorkerDied("the grading worker did not start")
+        self.sandbox: str = first["ready"].get("sandbox", "none")
+        self.description: str = first["ready"].get("description", "")
 
     def alive(self) -> bool:
         return self.process.poll() is None
 
-    def _messages(self, deadline: float):
-        while True:
-            while b"\n" in self.buffer:
-                line, self.buffer = self.buffer.split(b"\n", 1)
-                yield json.loads(line)
+    def _next(self, deadline: float) -> dict | None:
+        """The worker's next message, or None once `deadline` has passed."""
+        while b"\n" not in self.buffer:
             wait = deadline - time.monotonic()
             if wait <= 0 or not self.selector.select(wait):
-                raise WorkerDied("the grading worker stopped answering")
+                return None
             data = os.read(self.process.stdout.fileno(), 1 << 16)
             if not data:
                 raise WorkerDied("the grading worker ended")
             self.buffer += data
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return json.loads(line)
 
-    def run(self, payloads: list[dict], budget_end: float) -> list[list[dict]]:
-        """Run the jobs; each job's events, in order. Jobs lost with a dead worker end there."""
+    def _send(self, message: dict) -> None:
+        self.process.stdin.write((json.dumps(message) + "\n").encode())
+
+    def execute(self, runs: list[Run], react: Callable[[Run], list[Run]], budget_end: float) -> bool:
+        """Run these runs and those `react` asks for as each one ends, until none is left or
+        the budget is spent (then the rest is cancelled). Whether the budget ran out."""
         with self.lock:  # one caller at a time reads the worker's answers
-            return self._run(payloads, budget_end)
+            return self._execute(runs, react, budget_end)
 
-    def _run(self, payloads: list[dict], budget_end: float) -> list[list[dict]]:
-        ids = list(range(self.next_id, self.next_id + len(payloads)))
-        self.next_id += len(payloads)
-        events: dict[int, list[dict]] = {i: [] for i in ids}
-        open_jobs = set(ids)
+    def _execute(self, runs: list[Run], react, budget_end: float) -> bool:
+        pending: dict[int, Run] = {}
+        out_of_time = False
+
+        def submit(batch: list[Run]) -> None:
+            batch = list(batch)
+            random.SystemRandom().shuffle(batch)  # start order tells the jobs nothing
+            for run in batch:
+                self.next_id += 1
+                pending[self.next_id] = run
+                self._send({"id": self.next_id, "job": run.job()})
+
         try:
-            for job_id, payload in zip(ids, payloads):
-                self.process.stdin.write((json.dumps({"id": job_id, "job": payload}) + "\n").encode())
-            # The worker ends each job by its deadline; this one only guards against a worker
-            # that stops answering.
-            messages = self._messages(budget_end)
-            while open_jobs:
-                message = next(messages)
-                job_id = message.get("id")
-                if job_id not in events:
+            submit(runs)
+            while pending:
+                if not out_of_time and time.monotonic() >= budget_end:
+                    out_of_time = True  # the rest is cancelled, and the report says so
+                    for job_id in pending:
+                        self._send({"cancel": job_id})
+                message = self._next(budget_end if not out_of_time else time.monotonic() + 30)
+                if message is None:
+                    if out_of_time:
+                        raise WorkerDied("the grading worker does not stop its jobs")
+                    continue
+                run = pending.get(message.get("id"))
+                if run is None:
                     continue
                 if "end" in message:
-                    open_jobs.discard(job_id)
-                    if message["end"].get("timed_out"):
-                        events[job_id].append({"event": "timeout"})
+                    del pending[message["id"]]
+                    _ended(run.result, message["end"])
+                    if not out_of_time:
+                        submit(react(run))
                 else:
-                    events[job_id].append(message.get("event", {}))
-        except (WorkerDied, BrokenPipeError, OSError, ValueError):
+                    _record(run.result, message.get("event") or {})
+        except (WorkerDied, OSError, ValueError):
             self.close()
-            for job_id in open_jobs:
-                events[job_id].append({"event": "worker_died"})
-        return [events[i] for i in ids]
+            for run in pending.values():
+                _ended(run.result, {"reason": "worker", "test": None, "message": ""})
+        return out_of_time
+
+    def prepare(self, variants: list[Variant], budget_end: float) -> None:
+        """Have the worker import these variants now, ahead of their runs."""
+        variants = list(variants)
+        random.SystemRandom().shuffle(variants)  # the order they are made in tells nothing
+        with self.lock:
+            ids = []
+            for variant in variants:
+                self.next_id += 1
+                ids.append(self.next_id)
+                self._send({"id": self.next_id, "prepare": {"sources": variant.sources()}})
+            waiting = set(ids)
+            while waiting:
+                message = self._next(budget_end)
+                if message is None:
+                    return
+                if "end" in message:
+                    waiting.discard(message.get("id"))
 
     def close(self) -> None:
         if self.process.poll() is None:
@@ -222,29 +227,58 @@ class WorkerProcess:
                 stream.close()
             except OSError:
                 pass
-        if self.cgroup is not None:
-            _remove_cgroup(self.cgroup)
 
 
-def _remove_cgroup(group: Path) -> None:
-    for _ in range(50):  # its processes take a moment to go once the worker is killed
-        try:
-            group.rmdir()
-            return
-        except OSError:
-            time.sleep(0.02)
+def _record(result: RunResult, event: dict) -> None:
+    kind, nodeid = event.get("event"), str(event.get("nodeid"))
+    if kind == "collected" and result.collected is None:
+        result.collected = [str(n) for n in event.get("nodeids") or ()]
+    elif kind == "collect_error":
+        result.errors.append(f"collecting {event.get('nodeid') or 'the suite'}: {event.get('message', '')}")
+    elif kind == "start" and nodeid not in result.ran:
+        result.ran.append(nodeid)
+    elif kind == "report":
+        # The first failure wins: whatever a test writes to its socket, it cannot turn a
+        # failure into a pass.
+        known = result.tests.get(nodeid)
+        if known is None or (known.passed and event.get("outcome") != "passed"):
+            result.tests[nodeid] = TestResult(str(event.get("outcome")), str(event.get("message", "")))
+    elif kind == "finish" and nodeid in result.tests:
+        result.tests[nodeid].duration = float(event.get("duration") or 0.0)
+    elif kind == "leak":
+        result.leaks[nodeid] = [str(o) for o in event.get("overrides", [])]
 
 
-_workers: dict[tuple[int, bool], WorkerProcess] = {}
+def _ended(result: RunResult, end: dict) -> None:
+    result.end = str(end.get("reason"))
+    test = end.get("test")
+    if result.end in ("timeout", "died") and test:
+        result.stopped_at = str(test)
+        message = "did not finish in time" if result.end == "timeout" else str(end.get("message") or "ended its test process")
+        result.tests[str(test)] = TestResult("timeout" if result.end == "timeout" else "failed", message,
+                                             float(end.get("elapsed") or 0.0))
+        if str(test) not in result.ran:
+            result.ran.append(str(test))
+    elif result.end == "worker":
+        result.errors.append("the grading worker stopped while this suite ran (a machine out of "
+                             "memory can do that)")
+    if result.collected is None and result.end in ("timeout", "died") and not result.errors:
+        result.errors.append("the test process ended before collecting the suite "
+                             "(exit, crash, hang or resource limit at import time)")
+
+
+_workers: dict[tuple, WorkerProcess] = {}
 _workers_lock = threading.Lock()  # prepare() starts one from a thread of its own
 
 
 def worker(parallel: int, fork: bool = True) -> WorkerProcess:
-    """A warm worker for this process, started on first use and kept for the next suites."""
+    """A warm worker for this process, started on first use and kept for the next suites
+    (one per setting: how many jobs at once, fork or not, the sandbox asked for)."""
+    key = (parallel, fork, os.environ.get("GRADERS_SANDBOX", ""), os.environ.get("GRADERS_PRIVATE_DIR", ""))
     with _workers_lock:
-        current = _workers.get((parallel, fork))
+        current = _workers.get(key)
         if current is None or not current.alive():
-            current = _workers[parallel, fork] = WorkerProcess(parallel, fork)
+            current = _workers[key] = WorkerProcess(parallel, fork)
         return current
 
 
@@ -252,20 +286,15 @@ def default_parallel() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def prepare(variants: list[dict[str, str]]) -> threading.Thread:
-    """Start the worker now, in the background, and have it import these variants of the app
-    (each a {module: source} of edits): the first suite graded afterwards goes as fast as the
-    next ones. Whatever fails here is left for that grading to meet and report."""
+def prepare(variants: list[Variant]) -> threading.Thread:
+    """Start the worker now, in the background, and have it import these variants of the app:
+    the first suite graded afterwards goes as fast as the next ones. Whatever fails here is
+    left for that grading to meet and report."""
     def start() -> None:
         try:
-            started = worker(default_parallel())
-            started.run([{"prepare": True, "package": APP_PACKAGE, "sources": sources} for sources in variants],
-                        time.monotonic() + BUDGET)
+            worker(default_parallel()).prepare(variants, time.monotonic() + BUDGET)
         except Exception:  # noqa: BLE001 - see the docstring
             return
-        if started.thread is threading.current_thread():
-            # bwrap's --die-with-parent ends the worker when the *thread* that started it ends.
-            threading.Event().wait()
 
     thread = threading.Thread(target=start, name="graders-prepare", daemon=True)
     thread.start()
@@ -281,82 +310,17 @@ def stop_workers() -> None:
 
 
 class Runner:
-    """Runs jobs for one suite."""
+    """Where a grading's runs go: a warm worker, with a time budget for the whole suite."""
 
-    def __init__(self, suite_source: str, timeout: float = 20.0, jobs: int | None = None,
-                 fork: bool = True, budget: float = BUDGET):
-        self.suite_source = suite_source
-        self.budget_end = time.monotonic() + budget
-        self.out_of_time = False
-        self.timeout = timeout
+    def __init__(self, jobs: int | None = None, fork: bool = True, budget: float = BUDGET):
         self.parallel = jobs or default_parallel()
         self.fork = fork  # False: the worker starts a fresh interpreter per job (portable path)
+        self.budget = budget
+        self.out_of_time = False
+        self.sandbox = ""
 
-    def payload(self, job: Job) -> dict:
-        return {"suite": self.suite_source, "package": APP_PACKAGE, "sources": job.sources,
-                "stages": [asdict(stage) for stage in job.stages],
-                "timeout": self.timeout, "memory": MEMORY_LIMIT}
-
-    def run(self, jobs: list[Job]) -> dict[str, RunResult]:
-        results = {stage.key: RunResult() for job in jobs for stage in job.stages}
-        if time.monotonic() >= self.budget_end:  # out of time: the report says so
-            self.out_of_time = True
-            batch = [[{"event": "worker_died"}] for _ in jobs]
-        else:
-            batch = worker(self.parallel, self.fork).run([self.payload(j) for j in jobs], self.budget_end)
-            self.out_of_time |= time.monotonic() >= self.budget_end
-        for job, events in zip(jobs, batch):
-            _merge(results, job, events)
-        return results
-
-
-def _merge(results: dict[str, RunResult], job: Job, events: list[dict]) -> None:
-    """Fold a job's events into the results of its stages."""
-    keys = [stage.key for stage in job.stages]
-    main = results[job.key]
-    started: dict[str, str | None] = {key: None for key in keys}
-    ended: set[str] = set()  # stages that ran to their end
-    collected: list[str] | None = None
-    for event in events:
-        kind = event.get("event")
-        run = event.get("run")
-        result = results[run] if run in keys else None
-        if kind == "collected" and run is None and collected is None:
-            collected = [str(n) for n in event.get("nodeids", [])]
-            for key in keys:
-                results[key].collected = collected
-        elif kind == "collect_error" and run is None:
-            main.errors.append(f"collecting {event.get('nodeid') or 'the suite'}: {event.get('message', '')}")
-        elif kind == "exit" and run is None and collected is None and not main.errors:
-            main.errors.append("pytest stopped before collecting the suite")
-        elif result is None:
-            continue
-        elif kind == "start":
-            started[run] = str(event.get("nodeid"))
-        elif kind == "report":
-            nodeid = str(event.get("nodeid"))
-            # The first failure wins: whatever a test writes to its own pipe, it cannot turn a
-            # failure into a pass.
-            if nodeid not in result.tests or event.get("outcome") != "passed" and result.tests[nodeid].outcome == "passed":
-                result.tests[nodeid] = TestResult(str(event.get("outcome")), str(event.get("message", "")))
-        elif kind == "leak":
-            result.leaks[str(event.get("nodeid"))] = [str(o) for o in event.get("overrides", [])]
-        elif kind == "finish":
-            started[run] = None
-        elif kind == "stage_end":
-            ended.add(run)
-    if any(event.get("event") == "worker_died" for event in events):
-        main.errors.append("the grading worker stopped while this suite ran (a test that kills "
-                           "processes, or a machine out of memory, can do that)")
-    if collected is None:
-        if not main.errors:
-            main.errors.append("the test process ended before collecting the suite "
-                               "(exit, crash, hang or resource limit at import time)")
-        return
-    # The job was stopped (out of time, or its worker died): what did not run is lost.
-    for key in keys:
-        if started[key] is not None:
-            results[key].tests[started[key]] = TestResult("timeout", "did not finish in time")
-    if job.key not in ended:
-        for nodeid in collected:
-            main.tests.setdefault(nodeid, TestResult("timeout", "the test process ended early"))
+    def execute(self, runs: list[Run], react: Callable[[Run], list[Run]]) -> None:
+        budget_end = time.monotonic() + self.budget
+        current = worker(self.parallel, self.fork)
+        self.sandbox = current.sandbox
+        self.out_of_time = current.execute(runs, react, budget_end)

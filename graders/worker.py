@@ -1,31 +1,40 @@
 """The warm worker: one process that imports pytest, FastAPI and friends once (never the app
-under test) and then runs each job in a child of its own.
+under test) and runs each job, a learner's suite against one variant of the app, in a process
+of its own.
 
-    python -m graders.worker PARALLEL
+    python -m graders.worker PARALLEL [--spawn]
 
-Jobs arrive on stdin, one JSON object a line: {"id": ..., "job": {...}}. Every event a child
-reports comes back on stdout wrapped with its job's id, {"id": ..., "event": {...}}, and a job
-ends with {"id": ..., "end": {"timed_out": bool}}. A child's only way out is its own pipe: it
-cannot write to this channel, and whatever it writes to its pipe only speaks for its own job.
+Messages are JSON lines. In: {"id": N, "job": JOB}, {"id": N, "prepare": VARIANT} (import a
+variant ahead of its jobs) and {"cancel": N}. Out: {"ready": {...}} once, then for each job
+its events, {"id": N, "event": {...}}, and its end, {"id": N, "end": {"reason": ..., "test":
+..., "message": ...}}.
 
-A job is the suite's stages against one variant (graders.runner.Stage). A child runs them
-until one is `fresh`, which gets a child of its own. A test that hangs past its stage's time,
-or ends its process (exit, crash, a resource limit), is reported as such, and a new child goes
-on with the tests after it: one learner test cannot take the others' results with it.
+A JOB is {"variant": {"sources": {module: text}}, "command": {...}, "timeout": seconds a test
+may take, "grace": {test: seconds}, "stop_after": test, "stop_on_failure": [tests]}. The
+command (graders.child.order) goes to the job's process, and it is all that process learns; the
+rest is the worker's to apply: a test that runs past its time ends the job ("timeout"), and the
+job is stopped once it has run `stop_after`, or once a test in `stop_on_failure` has failed
+("stopped"). Whatever the job would have run after that, it never runs.
 
-Children are forked (the fast path) by a zygote: a process per variant of the app that has
-imported that variant (our code only) and is kept for the next suites. Where fork is missing
-they are started as `python -m graders.child`. Each child gets a scratch directory, a
-wall-clock deadline after which its whole process group is killed, and the limits in
-graders.child.contain.
+Processes (see graders/sandbox.py for the namespaces):
+- the *mother*, forked from this worker right after its imports, before any job reached it:
+  it forks the zygotes, so that none of them holds anything of the jobs;
+- a *zygote* per variant, in a box whose copy of the app is the variant's files: it imports
+  the app and prepares a pytest session, then forks a process per job, which enters the job's
+  namespaces and forks the job's PID 1, which forks the process that runs the suite
+  (graders.child.run_job).
+Every job on a variant starts from the same zygote in the same state; ended, its PID 1 is
+killed and its namespaces with everything in them. Where namespaces are not available, the
+same chain runs without them (sandbox.mode() == "none"), and where fork is missing each job
+is a fresh `python -m graders.child`.
 """
 from __future__ import annotations
 
 import gc
+import hashlib
 import json
 import os
 import random
-import select
 import selectors
 import shutil
 import signal
@@ -38,17 +47,26 @@ from collections import deque
 from pathlib import Path
 
 CAN_FORK = hasattr(os, "fork") and sys.platform != "darwin"
-EVENTS_LIMIT = 4 * 2**20  # bytes of events a child may send
+EVENTS_LIMIT = 4 * 2**20  # bytes of events a job may send
+MEMORY_LIMIT = 2 * 2**30
+MAX_PROCESSES = 128  # processes and threads of one job (anyio's thread pool alone may take 40)
+TMP_BYTES = 256 * 2**20
+CPU_SECONDS = 600  # a backstop: the worker's clock ends a job long before
+SUSPECT_SECONDS = 2.0  # a test running longer may hang: the other jobs start at once
+ZYGOTE_SECONDS = 60.0  # importing a variant the first time, on a busy machine
+ZYGOTES = 32  # the variants of two or three exercises
 PRELOAD = (
     "pytest", "_pytest.assertion.rewrite", "pytest_asyncio.plugin", "anyio.pytest_plugin",
     "fastapi", "fastapi.testclient", "anyio._backends._asyncio", "sqlalchemy.orm",
     "sqlalchemy.dialects.sqlite.pysqlite", "sqlite3", "pydantic", "httpx", "jwt",
-    "asgi_lifespan", "graders.child",
+    "asgi_lifespan", "graders.child", "graders.sandbox",
 )
 
 
+# --- warming up ---------------------------------------------------------------------------
+
 def warm_up() -> None:
-    """Import what every child needs, once, so that forked children start warm."""
+    """Import what every job needs, once, so that forked processes start warm."""
     import importlib
     import warnings
 
@@ -61,7 +79,7 @@ def warm_up() -> None:
                 pass
         _exercise_the_stack()
         _exercise_pytest()
-    # Forked children then share these objects' pages instead of copying them the first time
+    # Forked processes then share these objects' pages instead of copying them the first time
     # their collector walks the heap.
     gc.collect()
     gc.freeze()
@@ -94,29 +112,27 @@ def _exercise_the_stack() -> None:
 
 def _exercise_pytest() -> None:
     """One pytest session on a throwaway suite: it imports the modules pytest loads lazily
-    (its built-in plugins, pdb, unittest, ...), which every child would otherwise import again."""
+    (its built-in plugins, pdb, unittest, ...), which every job would otherwise import again."""
     import contextlib
     import io
 
     import pytest
 
-    from graders.child import INI_FILE, PYTEST_ARGS, SUITE_FILE
+    from graders.child import INI_FILE, PYTEST_ARGS, SUITE_FILE, write_scratch
 
     here = os.getcwd()
     with tempfile.TemporaryDirectory() as scratch, contextlib.redirect_stdout(io.StringIO()):
-        Path(scratch, SUITE_FILE).write_text(
-            "import pytest\n\n@pytest.fixture\ndef one():\n    return 1\n\n"
-            "def test_sync(one, tmp_path, monkeypatch):\n    assert one == 1\n\n"
-            "@pytest.mark.asyncio\nasync def test_async():\n    assert True\n")
-        Path(scratch, INI_FILE).write_text("[pytest]\n")
+        write_scratch(scratch, "import pytest\n\n@pytest.fixture\ndef one():\n    return 1\n\n"
+                               "def test_sync(one, tmp_path, monkeypatch):\n    assert one == 1\n\n"
+                               "@pytest.mark.asyncio\nasync def test_async():\n    assert True\n")
         autoload = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
-        os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # as in the children
+        os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # as in the jobs
         try:
             os.chdir(scratch)
             pytest.main([SUITE_FILE, "--rootdir", scratch, "-c", INI_FILE, *PYTEST_ARGS])
         finally:
             os.chdir(here)
-            # pytest would hand the throwaway suite's module to the children, by its name.
+            # pytest would hand the throwaway suite's module to the jobs, by its name.
             for name, module in list(sys.modules.items()):
                 if str(getattr(module, "__file__", None) or "").startswith(scratch):
                     del sys.modules[name]
@@ -124,6 +140,30 @@ def _exercise_pytest() -> None:
                 del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]
             else:
                 os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = autoload
+
+
+def fork() -> int:
+    """os.fork, given a moment when processes are short: those of a fork bomb that was just
+    killed take a while to go, and the next job should not fail for them."""
+    for wait in (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0):
+        try:
+            return os.fork()
+        except BlockingIOError:
+            time.sleep(wait)
+    return os.fork()
+
+
+def _keep_only(*fds: int) -> None:
+    """Standard streams to /dev/null, and no file descriptor open but these."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for stream in (0, 1, 2):
+        os.dup2(devnull, stream)
+    keep = sorted({f for f in fds if f > 2})
+    start = 3
+    for fd in keep:
+        os.closerange(start, fd)
+        start = fd + 1
+    os.closerange(start, 1 << 16)
 
 
 def _processes_of_this_user() -> int:
@@ -144,386 +184,608 @@ def _processes_of_this_user() -> int:
     return count
 
 
-def fork() -> int:
-    """os.fork, given a moment when processes are short: those of a fork bomb that was just
-    killed take a while to go, and the next job should not fail for them."""
-    for wait in (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0):
-        try:
-            return os.fork()
-        except BlockingIOError:
-            time.sleep(wait)
-    return os.fork()
-
-
 CPUS = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
 
 
-class Child:
-    """One process of a job, and what its events said so far."""
+# --- the mother and the zygotes -------------------------------------------------------------
 
-    def __init__(self, job_id, job: dict, stage: int, pid: int, fd: int, scratch: Path,
-                 popen=None, cpu: int | None = None):
-        self.job_id, self.job, self.stage = job_id, job, stage
-        self.pid, self.fd, self.scratch, self.popen, self.cpu = pid, fd, scratch, popen, cpu
-        self.deadline = time.monotonic() + job["timeout"]  # until it has collected the suite
-        self.collected: list[str] | None = None
-        self.started: tuple[str, str] | None = None  # (stage key, test) running now
-        self.done: set[str] = set(job.get("skip") or ())  # tests of the current stage that ended
-        self.failed: list[str] = list(job.get("failed") or ())  # ... and those that failed
-        self.previous: list[str] = list(job.get("previous") or ())  # failures of the stage before
-        self.stage_ended = False  # the current stage ran to its end
-        self.first = stage == 0 and not job.get("skip")  # the job's first child
-        self.buffer = b""
-        self.received = 0
+def _box_paths(secret: list[str]) -> tuple[Path, list[Path], list[Path]]:
+    """For the box: the app's directory, what must not be seen (the exercises' data and
+    `secret`), and what Python needs."""
+    from graders.exercises import APP_DIR, EXERCISES_DIR
 
-    @property
-    def stage_key(self) -> str:
-        return self.job["stages"][self.stage]["key"]
-
-    def stage_time(self) -> float:
-        """Seconds the current stage may take: the job's timeout, once per test when each
-        runs alone (the child stops each that overruns)."""
-        tests = min(len(self.collected or ()), MAX_TESTS)
-        return self.job["timeout"] * (tests if self.job["stages"][self.stage].get("isolate") else 1) + 1.0
+    root = APP_DIR.parent
+    graders_dir = Path(__file__).resolve().parent
+    hidden = [EXERCISES_DIR] + [Path(p) for p in secret]
+    prefixes = {Path(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
+    keep = set(prefixes) | {graders_dir}
+    for entry in sys.path:
+        path = Path(entry) if entry and os.path.isabs(entry) else None
+        if path is None or not path.is_dir():
+            continue
+        # The course directory is on sys.path: only its app and engine go in the box.
+        if path.resolve() == root or (path.resolve().is_relative_to(root)
+                                       and not any(path.is_relative_to(p) for p in prefixes)):
+            continue
+        keep.add(path)
+    return APP_DIR, hidden, sorted(keep)
 
 
-MAX_TESTS = 1000
+def _mother(channel: socket.socket, contained: bool, secret: list[str]) -> None:
+    """Fork a zygote for each variant asked for; send back its pidfd and its socket."""
+    from graders import sandbox
 
-
-class Zygote:
-    """A process that has imported one variant of the app, our code and never a learner's, and
-    forks a child for each job against that variant: the children skip the app's import.
-
-    Jobs come over a Unix socket: the job's scratch directory (the job is in a file there) and,
-    passed along with it, the write end of the job's results pipe. The answer is the child's
-    process id. The zygote reaps its children; the worker kills them by process group."""
-
-    def __init__(self, package: str, sources: dict[str, str], noise: int, compiled: dict):
+    sandbox.die_with_parent()
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # zygotes are reaped as they end
+    app_dir, hidden, keep = _box_paths(secret) if contained else (None, [], [])
+    while True:
+        request = channel.recv(4096)
+        if not request:
+            return
+        request = json.loads(request)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self.pid = fork()
-        if self.pid == 0:  # never returns
+        pid = fork()
+        if pid == 0:
             try:
+                channel.close()
                 ours.close()
-                _zygote(theirs, package, sources, noise, compiled)
+                _zygote(theirs, Path(request["variant"]), Path(request["stage"]), contained,
+                        app_dir, hidden, keep)
             finally:
                 os._exit(0)
         theirs.close()
-        self.socket = ours
-        self.used = time.monotonic()
+        pidfd = os.pidfd_open(pid)
+        socket.send_fds(channel, [b"Z"], [pidfd, ours.fileno()])
+        os.close(pidfd)
+        ours.close()
 
-    def fork(self, scratch: Path, fd: int, cpu: int | None) -> int | None:
-        """Start a child for the job in `scratch`; its pid, or None if this zygote is gone."""
+
+def _zygote(channel: socket.socket, variant: Path, stage: Path, contained: bool,
+            app_dir, hidden, keep) -> None:
+    from graders import child, sandbox
+
+    sandbox.die_with_parent()
+    _keep_only(channel.fileno())
+    kept: list[str] = []
+    if contained:
+        kept = sandbox.enter_box(stage, app_dir, variant / app_dir.name, hidden, keep)
+        # A small /tmp of the zygote's own, to prepare pytest in (every job mounts its own).
+        sandbox.private_tmp(2**20, kept)
+    else:
+        child.use_variant(str(variant))
+    child.scrub_environment(child.SCRATCH if contained else str(variant))
+    _import_app()
+    prepared = child.prepare() if contained else None
+    gc.collect()
+    gc.freeze()
+    gc.disable()  # its own collections would count the jobs it has forked, for every job to see
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # job processes are reaped as they end
+    channel.send(b"R")
+    # Every job starts from this loop in the same state: nothing of a job stays here.
+    while True:
+        message, fds, _, _ = socket.recv_fds(channel, 16, 1)
+        if not message or not fds:
+            return
+        pid = fork()
+        if pid == 0:
+            try:
+                _job(channel, socket.socket(fileno=fds[0]), prepared, contained, kept)
+            finally:
+                os._exit(0)
+        os.close(fds[0])
+
+
+def _import_app() -> None:
+    """Import every module of the app (our code only: no learner code has run yet). A module
+    that fails to import is left for the job, whose collection then reports the error."""
+    import importlib
+    import pkgutil
+
+    try:
+        package = importlib.import_module("forge")
+        names = sorted(m.name for m in pkgutil.walk_packages(package.__path__, "forge."))
+        for name in names:
+            importlib.import_module(name)
+    except Exception:  # noqa: BLE001 - reported by the job's collection
+        for name in [n for n in sys.modules if n == "forge" or n.startswith("forge.")]:
+            del sys.modules[name]
+
+
+def _job(channel: socket.socket, sock: socket.socket, prepared, contained: bool, kept: list[str]) -> None:
+    """The process that keeps a job: it makes the job's namespaces and its PID 1, and sends
+    the worker a pidfd of that PID 1 (killing it kills the job)."""
+    from graders import child, sandbox
+
+    sandbox.die_with_parent()
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    if contained:
+        sandbox.enter_job()
+    first = fork()
+    if first == 0:
+        try:
+            channel.close()
+            sandbox.die_with_parent()
+            os.setsid()  # a session of its own: signals to "my process group" stop here
+            if not contained:
+                try:
+                    child.run_job(sock, prepared, contained=False)
+                except BaseException:  # noqa: BLE001 - ours, not the learner's: say so
+                    _internal_error(sock)
+                return
+            try:
+                sandbox.init_job(TMP_BYTES, kept)
+            except BaseException:  # noqa: BLE001 - ours, not the learner's: say so
+                _internal_error(sock)
+                raise
+            runner = fork()
+            if runner == 0:
+                try:
+                    sandbox.die_with_parent()
+                    child.run_job(sock, prepared, contained=True)
+                except BaseException:  # noqa: BLE001 - ours, not the learner's: say so
+                    _internal_error(sock)
+                finally:
+                    os._exit(0)
+            sock.close()
+            while os.wait()[0] != runner:  # PID 1 reaps every orphan of the job
+                pass
+        finally:
+            os._exit(0)
+    sock.close()
+    pidfd = os.pidfd_open(first)
+    socket.send_fds(channel, [b"P%d" % first], [pidfd])
+    os.close(pidfd)
+    channel.close()
+    os.waitpid(first, 0)
+
+
+def _internal_error(sock: socket.socket) -> None:
+    import traceback
+
+    try:
+        sock.sendall((json.dumps({"event": "internal_error", "message": traceback.format_exc()[-2000:]}) + "\n").encode())
+    except OSError:
+        pass
+
+
+class Zygote:
+    def __init__(self, pidfd: int, sock: socket.socket, directory: Path):
+        self.pidfd, self.socket, self.directory = pidfd, sock, directory
+        self.used = time.monotonic()
+        self.ready = False
+
+    def wait_ready(self) -> bool:
+        if not self.ready:
+            self.socket.settimeout(ZYGOTE_SECONDS)
+            try:
+                self.ready = self.socket.recv(16) == b"R"
+            except OSError:
+                return False
+        return self.ready
+
+    def start(self, sock: socket.socket) -> tuple[int, int] | None:
+        """Fork a job's process; the pidfd and pid of its first process (the job's PID 1 in
+        its namespaces), or None if this zygote is gone."""
         self.used = time.monotonic()
         try:
-            socket.send_fds(self.socket, [json.dumps({"scratch": str(scratch), "cpu": cpu}).encode()], [fd])
-            if not select.select([self.socket], [], [], ZYGOTE_ANSWER_SECONDS)[0]:
+            if not self.wait_ready():
                 return None
-            return int(self.socket.recv(64))
-        except (OSError, ValueError):
+            socket.send_fds(self.socket, [b"J"], [sock.fileno()])
+            self.socket.settimeout(ZYGOTE_SECONDS)
+            message, fds, _, _ = socket.recv_fds(self.socket, 16, 1)
+            return (fds[0], int(message[1:])) if message.startswith(b"P") and fds else None
+        except OSError:
             return None
 
     def close(self) -> None:
         self.socket.close()
+        _kill(self.pidfd)
+        os.close(self.pidfd)
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _remove_user(uid: int) -> None:
+    """Without namespaces, as root: end every process of a job's user (also those that left
+    its process group), then remove the files it left in the shared temporary places. Done
+    by a process of that user, in the background (the worker does not wait for it)."""
+    pid = os.fork()
+    if pid == 0:
         try:
-            os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
-        except (OSError, ChildProcessError):
-            pass
+            if os.fork() == 0:
+                os.setsid()
+                os.setgroups([])
+                os.setresgid(uid, uid, uid)
+                os.setresuid(uid, uid, uid)
+                deadline = time.monotonic() + 30
+                while _alive_processes_of(uid) and time.monotonic() < deadline:
+                    try:
+                        os.kill(-1, signal.SIGKILL)  # every process of this user but this one
+                    except OSError:
+                        pass
+                    time.sleep(0.02)
+                for place in ("/tmp", "/dev/shm", "/var/tmp"):
+                    try:
+                        entries = [e for e in os.scandir(place) if e.stat(follow_symlinks=False).st_uid == uid]
+                    except OSError:
+                        continue
+                    for entry in entries:
+                        if entry.is_dir(follow_symlinks=False):
+                            shutil.rmtree(entry.path, ignore_errors=True)
+                        else:
+                            try:
+                                os.unlink(entry.path)
+                            except OSError:
+                                pass
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
 
 
-ZYGOTE_ANSWER_SECONDS = 60.0  # importing the app, the first time, on a busy machine
-ZYGOTES = 32  # the variants of two or three exercises
+def _alive_processes_of(uid: int) -> bool:
+    """Whether a process of this user, other than the caller, still runs (zombies do not)."""
+    me = os.getpid()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == me:
+            continue
+        try:
+            status = Path(f"/proc/{entry}/status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if int(fields.get("Uid", "-1").split()[0]) == uid and not fields.get("State", "").strip().startswith("Z"):
+            return True
+    return False
 
 
-def _zygote(channel: socket.socket, package: str, sources: dict[str, str], noise: int, compiled: dict) -> None:
-    from graders.child import JOB_FILE, import_variant, run_job, scrub_environment
-
-    # Keep nothing of the worker's: its channel to the grader, other jobs' pipes.
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for stream in (0, 1, 2):
-        os.dup2(devnull, stream)
-    os.closerange(3, channel.fileno())
-    os.closerange(channel.fileno() + 1, 1 << 16)
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped as they end
-    scrub_environment(os.getcwd())
-    import_variant(package, sources, noise, compiled)
-    gc.collect()
-    gc.freeze()
-    while True:
-        message, fds, _, _ = socket.recv_fds(channel, 4096, 1)
-        if not message:
-            return  # the worker is gone
-        request = json.loads(message)
-        pid = fork()
-        if pid == 0:  # the child: never returns
-            try:
-                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                channel.close()
-                _become_child(request["cpu"])
-                scratch = request["scratch"]
-                job_file = Path(scratch, JOB_FILE)
-                job = json.loads(job_file.read_text())
-                job_file.unlink()  # which variant this is stays out of the suite's reach
-                run_job(job, fds[0], scratch, compiled)
-            finally:
-                os._exit(0)
-        for fd in fds:
-            os.close(fd)
-        channel.send(str(pid).encode())
+def _kill(pidfd: int) -> None:
+    try:
+        signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+    except OSError:
+        pass
 
 
-def _become_child(cpu: int | None) -> None:
-    # Each child on a CPU of its own: TestClient hands every request between two threads,
-    # which is far cheaper when both stay on one CPU.
-    if cpu is not None:
-        os.sched_setaffinity(0, {cpu})
-    os.setsid()
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+# --- jobs -----------------------------------------------------------------------------------
+
+class Job:
+    """A running job and what the worker knows of it."""
+
+    def __init__(self, job_id, spec: dict, pidfd: int | None, sock: socket.socket, popen=None):
+        self.id, self.spec, self.pidfd, self.socket, self.popen = job_id, spec, pidfd, sock, popen
+        self.started_at = time.monotonic()
+        self.deadline = self.started_at + spec["timeout"]  # to collect the suite
+        self.test: str | None = None  # the test running now
+        self.test_started = 0.0
+        self.collected = False
+        self.stop_now = False  # its stop rule was met: end it at this test's finish
+        self.group: int | None = None  # where there are no namespaces: its process group
+        self.buffer = b""
+        self.received = 0
 
 
 class Worker:
-    def __init__(self, parallel: int, use_fork: bool = CAN_FORK):
+    def __init__(self, parallel: int, use_fork: bool = CAN_FORK, secret: list[str] = ()):
+        from graders import sandbox
+
         self.parallel = parallel
         self.use_fork = use_fork
+        self.contained = use_fork and sandbox.mode() == "namespaces"
         self.root = Path(tempfile.mkdtemp(prefix="graders-worker-"))
-        self.count = 0
-        self.max_processes = _processes_of_this_user() + 512
-        # Chosen once per worker: see graders.child.PatchedSources.
-        self.noise = random.SystemRandom().randrange(1, 2**31)
+        # Users for the jobs: a range of this worker's own, never one user for two jobs (one
+        # that has ended may still be being cleaned up).
+        self.uid_base = 0x40000000 + random.SystemRandom().randrange(1 << 10) * (1 << 20)
+        self.used_uids: set[int] = set()
+        self.processes = MAX_PROCESSES if self._own_uids else _processes_of_this_user() + MAX_PROCESSES
         self.zygotes: dict[str, Zygote] = {}
+        self.variants: dict[str, Path] = {}
+        self.suites: dict[str, str | None] = {}  # rewritten suites (see rewritten)
+        self.rewriting = None  # the pytest configuration that rewrites them
+        self.waiting: deque = deque()
+        self.running: dict[int, Job] = {}  # by socket fd
+        self.selector = selectors.DefaultSelector()
         if use_fork:
             warm_up()
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            pid = fork()
+            if pid == 0:
+                try:
+                    ours.close()
+                    _keep_only(theirs.fileno())
+                    _mother(theirs, self.contained, list(secret))
+                finally:
+                    os._exit(0)
+            theirs.close()
+            self.mother, self.mother_pid = ours, pid
+
+    @property
+    def _own_uids(self) -> bool:
+        """As root on Linux every job runs as a user of its own: in namespaces, or without
+        them where that user can still run Python (sandbox.separate_users)."""
+        from graders import sandbox
+
+        return self.use_fork and os.getuid() == 0 and (self.contained or sandbox.separate_users())
 
     def emit(self, **message) -> None:
         sys.stdout.write(json.dumps(message) + "\n")
         sys.stdout.flush()
 
-    def prepare(self, job: dict) -> Path:
-        from graders.child import INI_FILE, SUITE_FILE
+    def variant_dir(self, sources: dict[str, str]) -> tuple[str, Path]:
+        """The variant's copy of the app, written once: the real files with its edits, all
+        with the same times, in a directory of a random name."""
+        from graders.exercises import APP_DIR
 
-        self.count += 1
-        scratch = self.root / f"run-{self.count}"
-        scratch.mkdir()
-        (scratch / SUITE_FILE).write_text(job["suite"])
-        (scratch / INI_FILE).write_text("[pytest]\n")
-        return scratch
+        key = hashlib.sha256(json.dumps(sources, sort_keys=True).encode()).hexdigest()
+        if key not in self.variants:
+            directory = self.root / f"v-{random.SystemRandom().getrandbits(64):016x}"
+            app = directory / APP_DIR.name
+            shutil.copytree(APP_DIR, app, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            for module, text in sources.items():
+                (app / Path(*module.split(".")[1:])).with_suffix(".py").write_text(text)
+            stamp = 1_700_000_000
+            for folder, _, files in os.walk(directory):
+                os.chmod(folder, 0o755)
+                for name in files:
+                    os.chmod(os.path.join(folder, name), 0o644)
+                    os.utime(os.path.join(folder, name), (stamp, stamp))
+                os.utime(folder, (stamp, stamp))
+            self.variants[key] = directory
+        return key, self.variants[key]
 
-    def start(self, job_id, job: dict, busy: list[int | None] = (), stage: int = 0,
-              skip=(), failed=(), previous=()) -> Child:
-        """A child for `job`, from its stage `stage` on (after the tests in `skip`)."""
-        from graders.child import JOB_FILE
-
-        job = {**job, "max_processes": self.max_processes, "noise": self.noise, "stage": stage,
-               "skip": sorted(skip), "failed": list(failed), "previous": list(previous)}
-        scratch = self.prepare(job)
-        zygote = self.zygote(job) if self.use_fork else None  # before the pipe: see _zygote
-        read_fd, write_fd = os.pipe()
-        if self.use_fork:
-            cpu = min(CPUS, key=list(busy).count) if CPUS else None
-            (scratch / JOB_FILE).write_text(json.dumps(job))
-            pid = zygote.fork(scratch, write_fd, cpu)
-            if pid is None:  # the zygote is gone (a child may kill it): a new one next time
-                self.zygotes.pop(self.variant_key(job)).close()
-                pid = self.fork_child(job, scratch, write_fd, read_fd, cpu)
-            os.close(write_fd)
-            # Made now: the zygote took its time to import the app, the first time.
-            return Child(job_id, job, stage, pid, read_fd, scratch, cpu=cpu)
-        popen = subprocess.Popen(
-            [sys.executable, "-m", "graders.child", str(write_fd), str(scratch)],
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            pass_fds=(write_fd,), start_new_session=True,
-        )
-        os.close(write_fd)
-        popen.stdin.write(json.dumps(job).encode())
-        popen.stdin.close()
-        return Child(job_id, job, stage, popen.pid, read_fd, scratch, popen)
-
-    @staticmethod
-    def variant_key(job: dict) -> str:
-        return json.dumps([job["package"], job["sources"]], sort_keys=True)
-
-    def zygote(self, job: dict) -> Zygote:
-        key = self.variant_key(job)
+    def zygote(self, sources: dict[str, str]) -> Zygote:
+        key, directory = self.variant_dir(sources)
         if key not in self.zygotes:
             if len(self.zygotes) >= ZYGOTES:
                 oldest = min(self.zygotes, key=lambda k: self.zygotes[k].used)
                 self.zygotes.pop(oldest).close()
-            self.zygotes[key] = Zygote(job["package"], job["sources"], self.noise, self.compiled(job))
+            stage = self.root / f"s-{random.SystemRandom().getrandbits(64):016x}"
+            stage.mkdir()
+            self.mother.sendall(json.dumps({"variant": str(directory), "stage": str(stage)}).encode())
+            self.mother.settimeout(ZYGOTE_SECONDS)
+            _, fds, _, _ = socket.recv_fds(self.mother, 16, 2)
+            self.zygotes[key] = Zygote(fds[0], socket.socket(fileno=fds[1]), stage)
         return self.zygotes[key]
 
-    def fork_child(self, job: dict, scratch: Path, write_fd: int, read_fd: int, cpu: int | None) -> int:
-        """A child forked from this worker: it imports the app itself."""
-        compiled = self.compiled(job)
-        pid = fork()
-        if pid == 0:  # the child: never returns
+    def rewritten(self, suite: str) -> str | None:
+        """The suite as pytest would rewrite its asserts, as a pytest pyc (base64), made once
+        per suite here instead of in every job; None where pytest will report a problem."""
+        from graders.child import INI_FILE, PYTEST_ARGS, SUITE_FILE, write_scratch
+
+        key = hashlib.sha256(suite.encode()).hexdigest()
+        if key not in self.suites:
             try:
-                os.close(read_fd)
-                _become_child(cpu)
-                from graders.child import run_job
+                import base64
+                import io
 
-                run_job(job, write_fd, str(scratch), compiled)
-            finally:
-                os._exit(0)
-        return pid
+                from _pytest.assertion.rewrite import _rewrite_test, _write_pyc_fp
+                from _pytest.config import _prepareconfig
 
-    def compiled(self, job: dict) -> dict:
-        """The app's modules compiled for this job, before the fork: compiling (not running)
-        them here saves every child the work, and the cache in compile_package saves it for
-        the modules that variants share."""
-        from graders.child import compile_package
+                scratch = self.root / "suite"
+                write_scratch(str(scratch), suite)
+                if self.rewriting is None:
+                    self.rewriting = _prepareconfig([str(scratch / SUITE_FILE), "--rootdir", str(scratch), "-c",
+                                                     str(scratch / INI_FILE), *PYTEST_ARGS])
+                source_hash, code = _rewrite_test(scratch / SUITE_FILE, self.rewriting)
+                pyc = io.BytesIO()
+                _write_pyc_fp(pyc, source_hash, code)
+                self.suites[key] = base64.b64encode(pyc.getvalue()).decode()
+            except Exception:  # noqa: BLE001 - a syntax error: pytest reports it in the job
+                self.suites[key] = None
+        return self.suites[key]
 
-        try:
-            return compile_package(job["package"], job["sources"], self.noise)
-        except (SyntaxError, OSError, ValueError):
-            return {}  # the child compiles what it imports, and reports what fails
+    def command(self, spec: dict) -> dict:
+        command = dict(spec["command"])
+        if self.contained:
+            command["pyc"] = self.rewritten(command["suite"])
+        command.update(memory=MEMORY_LIMIT, processes=self.processes, cpu_seconds=CPU_SECONDS)
+        if CPUS:
+            # Each job on a CPU of its own: TestClient hands every request between two
+            # threads, which is far cheaper when both stay on one CPU.
+            busy = [j.spec.get("cpu") for j in self.running.values()]
+            command["cpu"] = min(CPUS, key=busy.count)
+        if self._own_uids:  # a user of its own, that no other job of this worker has had
+            uid = self.uid_base + random.SystemRandom().randrange(1 << 20)
+            while uid in self.used_uids:
+                uid = self.uid_base + random.SystemRandom().randrange(1 << 20)
+            self.used_uids.add(uid)
+            command["uid"] = uid
+        return command
 
-    def relay(self, child: Child, data: bytes) -> None:
-        child.received += len(data)
-        if child.received > EVENTS_LIMIT:
-            return  # flooding its pipe: the rest is dropped
-        child.buffer += data
-        *lines, child.buffer = child.buffer.split(b"\n")
+    def start(self, job_id, spec: dict) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        command = self.command(spec)
+        spec = {**spec, "uid": command.get("uid"), "cpu": command.get("cpu")}
+        popen = pidfd = pid = None
+        if self.use_fork:
+            zygote = self.zygote(spec["variant"]["sources"])
+            started = zygote.start(theirs)
+            if started is None:  # the zygote is gone: a new one next time
+                key, _ = self.variant_dir(spec["variant"]["sources"])
+                self.zygotes.pop(key).close()
+                theirs.close()
+                ours.close()
+                self.emit(id=job_id, end={"reason": "died", "test": None,
+                                          "message": "the app could not be prepared for this run"})
+                return
+            pidfd, pid = started
+        else:
+            _, directory = self.variant_dir(spec["variant"]["sources"])
+            popen = subprocess.Popen(
+                [sys.executable, "-m", "graders.child"], stdin=theirs.fileno(),
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                env={"PATH": os.environ.get("PATH", os.defpath), "GRADERS_VARIANT": str(directory),
+                     "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+            )
+        theirs.close()
+        ours.sendall((json.dumps(command) + "\n").encode())
+        job = Job(job_id, spec, pidfd, ours, popen)
+        if not self.contained and popen is None:
+            job.group = pid
+        self.running[ours.fileno()] = job
+        self.selector.register(ours.fileno(), selectors.EVENT_READ)
+
+    def relay(self, job: Job, data: bytes) -> None:
+        job.received += len(data)
+        if job.received > EVENTS_LIMIT:
+            return  # flooding its socket: the rest is dropped
+        job.buffer += data
+        *lines, job.buffer = job.buffer.split(b"\n")
         for line in lines:
             try:
                 event = json.loads(line)
             except ValueError:
                 continue
-            if isinstance(event, dict) and self.track(child, event):
-                self.emit(id=child.job_id, event=event)
+            if isinstance(event, dict):
+                self.track(job, event)
 
-    def track(self, child: Child, event: dict) -> bool:
-        """Follow a child's progress through its stages; whether to pass the event on."""
-        kind, run, nodeid = event.get("event"), event.get("run"), str(event.get("nodeid"))
-        if kind == "collected" and run is None:
-            if child.collected is not None:
-                return False
-            child.collected = [str(n) for n in event.get("nodeids") or ()]
-            child.deadline = time.monotonic() + child.stage_time()
-            return child.first  # a later child of the job collects the same suite again
-        if run != child.stage_key:
-            return True
-        if kind == "start":
-            child.started = (run, nodeid)
+    def track(self, job: Job, event: dict) -> None:
+        kind, nodeid, now = event.get("event"), event.get("nodeid"), time.monotonic()
+        spec = job.spec
+        if kind == "collected":
+            if job.collected:
+                return
+            job.collected = True
+            job.deadline = float("inf")
+        elif kind == "start":
+            job.test, job.test_started = str(nodeid), now
+            job.deadline = now + float(spec.get("grace", {}).get(nodeid, spec["timeout"]))
+        elif kind == "report" and event.get("outcome") == "failed" and nodeid in (spec.get("stop_on_failure") or ()):
+            job.stop_now = True
         elif kind == "finish":
-            child.started = None
-            child.done.add(nodeid)
-        # Failures feed the stages after this one; a test that hung is not waited for again.
-        elif kind == "report" and event.get("outcome") not in ("passed", "skipped", "timeout"):
-            if nodeid not in child.failed:
-                child.failed.append(nodeid)
-        elif kind == "stage_end":
-            child.stage_ended = True
-            following = child.job["stages"][child.stage + 1:]
-            if following and not following[0].get("fresh"):  # the child runs it next, itself
-                child.stage, child.previous, child.failed = child.stage + 1, child.failed, []
-                child.done, child.stage_ended = set(), False
-                child.deadline = time.monotonic() + child.stage_time()
-        return True
+            event["duration"] = round(now - job.test_started, 4)
+            job.test, job.deadline = None, float("inf")
+            self.emit(id=job.id, event=event)
+            if job.stop_now or nodeid == spec.get("stop_after"):
+                self.end(job, "stopped")
+            return
+        elif kind == "end":
+            self.emit(id=job.id, event=event)
+            self.end(job, "completed")
+            return
+        self.emit(id=job.id, event=event)
 
-    def finish(self, child: Child, timed_out: bool) -> tuple | None:
-        """Stop a child that ended or overran. What the job still has to run, as the arguments
-        of `start` for the child that goes on with it, or None once the job has ended."""
-        for kill in (lambda: os.killpg(child.pid, signal.SIGKILL), lambda: os.kill(child.pid, signal.SIGKILL)):
+    def end(self, job: Job, reason: str, message: str = "") -> None:
+        if self.running.pop(job.socket.fileno(), None) is None:
+            return
+        if os.environ.get("GRADERS_DEBUG"):
+            with open("/tmp/wlog", "a") as log:
+                log.write(f"{job.id} {reason} {time.monotonic() - job.started_at:.3f} start={job.started_at:.3f} {json.dumps(job.spec['command'].get('seed') is not None)} {job.spec['command'].get('alone')} {job.spec.get('stop_after') or ''} {len(job.spec.get('stop_on_failure') or ())}\n")
+        self.selector.unregister(job.socket.fileno())
+        if job.pidfd is not None:
+            _kill(job.pidfd)  # a job's PID 1: its namespaces and all in them go with it
+            os.close(job.pidfd)
+        if job.group is not None:  # no namespaces: its process group, at least
             try:
-                kill()
+                os.killpg(job.group, signal.SIGKILL)
             except OSError:
                 pass
-        if child.popen is not None:
-            child.popen.wait()
-        else:
-            try:
-                os.waitpid(child.pid, 0)
-            except ChildProcessError:
-                pass
-        os.close(child.fd)
-        shutil.rmtree(child.scratch, ignore_errors=True)
-        stages, stage, over = child.job["stages"], child.stage, child.stage_ended
-        skip, failed, previous = set(child.done), list(child.failed), list(child.previous)
-        if child.started is not None:
-            # The test it was running is to blame: it hung, or it ended its process.
-            run, nodeid = child.started
-            message = "did not finish in time" if timed_out else "ended its test process (exit, crash or resource limit)"
-            self.emit(id=child.job_id, event={"event": "report", "run": run, "nodeid": nodeid, "when": "call",
-                                              "outcome": "timeout", "message": message})
-            self.emit(id=child.job_id, event={"event": "finish", "run": run, "nodeid": nodeid})
-            skip.add(nodeid)  # and, hung, it is not in `failed`: later stages do not wait for it again
-            over = bool(stages[stage].get("until_failure"))  # there, a failure ends the stage
-        if child.collected is None or not (over or child.started is not None):
-            # It never collected the suite, or it ended between tests: the rest is lost.
-            self.emit(id=child.job_id, end={"timed_out": timed_out})
-            return None
-        from graders.child import stage_tests
+            if job.spec.get("uid") is not None:  # and, as root, all that its user left behind
+                _remove_user(job.spec["uid"])
+        if job.popen is not None:
+            for kill in (lambda: os.killpg(job.popen.pid, signal.SIGKILL), job.popen.kill):
+                try:
+                    kill()
+                except OSError:
+                    pass
+            job.popen.wait()
+        job.socket.close()
+        test = job.test if reason in ("timeout", "died", "cancelled") else None
+        message = message if test or reason != "died" or not job.collected else "ended its test process between two tests"
+        self.emit(id=job.id, end={"reason": reason, "test": test, "message": message,
+                                  "elapsed": round(time.monotonic() - job.test_started, 4) if test else 0.0})
 
-        while True:  # on to the first stage with tests left to run
-            if over:
-                stage, previous, failed, skip = stage + 1, failed, [], set()
-                if stage == len(stages):
-                    self.emit(id=child.job_id, end={"timed_out": False})
-                    return None
-            if any(n not in skip for n in stage_tests(child.collected, stages[stage], previous)):
-                return child.job_id, child.job, {"stage": stage, "skip": skip, "failed": failed, "previous": previous}
-            over = True
-
-    @staticmethod
-    def go_on(waiting: deque, rest: tuple | None) -> None:
-        if rest is not None:
-            waiting.appendleft(rest)  # before new jobs: it is the rest of a job under way
+    def suspect(self) -> bool:
+        now = time.monotonic()
+        return any(j.test is not None and now - j.test_started > SUSPECT_SECONDS for j in self.running.values())
 
     def serve(self) -> None:
         stdin = sys.stdin.buffer.raw if hasattr(sys.stdin.buffer, "raw") else sys.stdin.buffer
-        selector = selectors.DefaultSelector()
-        selector.register(stdin.fileno(), selectors.EVENT_READ)
-        waiting: deque = deque()
-        running: dict[int, Child] = {}
+        self.selector.register(stdin.fileno(), selectors.EVENT_READ)
         incoming, open_input = b"", True
-        self.emit(ready={"fork": self.use_fork, "pid": os.getpid()})
-        while open_input or waiting or running:
-            while waiting and len(running) < self.parallel:
-                job_id, job, where = waiting.popleft()
-                child = self.start(job_id, job, busy=[c.cpu for c in running.values()], **where)
-                running[child.fd] = child
-                selector.register(child.fd, selectors.EVENT_READ)
-            timeout = max(0.0, min(c.deadline for c in running.values()) - time.monotonic()) if running else None
-            for key, _ in selector.select(timeout):
+        from graders import sandbox
+
+        self.emit(ready={"fork": self.use_fork, "sandbox": "namespaces" if self.contained else "none",
+                         "description": sandbox.describe("namespaces" if self.contained else "none")})
+        while open_input or self.waiting or self.running:
+            # A test that runs long may hang: then every job waiting starts now, so that a
+            # hang costs one timeout for all of them together.
+            while self.waiting and (len(self.running) < self.parallel or self.suspect()):
+                self.start(*self.waiting.popleft())
+            now = time.monotonic()
+            deadlines = [j.deadline for j in self.running.values() if j.deadline != float("inf")]
+            timeout = max(0.0, min(deadlines) - now) if deadlines else None
+            if self.waiting:
+                timeout = min(timeout if timeout is not None else SUSPECT_SECONDS, 0.25)
+            for key, _ in self.selector.select(timeout):
                 if key.fd == stdin.fileno():
                     data = os.read(key.fd, 1 << 16)
                     if not data:
                         open_input = False
-                        selector.unregister(key.fd)
+                        self.selector.unregister(key.fd)
+                        self.waiting.clear()
                         continue
                     incoming += data
                     *lines, incoming = incoming.split(b"\n")
                     for line in lines:
-                        request = json.loads(line)
-                        # Zygotes import their variants in parallel, while jobs wait for a slot.
-                        if self.use_fork:
-                            self.zygote(request["job"])
-                        if request["job"].get("prepare"):  # a variant to import ahead of its jobs
-                            self.emit(id=request["id"], end={"timed_out": False})
-                        else:
-                            waiting.append((request["id"], request["job"], {}))
+                        self.request(json.loads(line))
                     continue
-                child = running[key.fd]
+                job = self.running.get(key.fd)
+                if job is None:
+                    continue
                 data = os.read(key.fd, 1 << 16)
                 if data:
-                    self.relay(child, data)
-                    continue
-                selector.unregister(key.fd)
-                self.go_on(waiting, self.finish(running.pop(key.fd), timed_out=False))
+                    self.relay(job, data)
+                else:
+                    self.end(job, "died", "ended its test process (exit, crash or resource limit)")
             now = time.monotonic()
-            for fd, child in list(running.items()):
-                if child.deadline <= now:
-                    selector.unregister(fd)
-                    self.go_on(waiting, self.finish(running.pop(fd), timed_out=True))
+            for job in list(self.running.values()):
+                if job.deadline <= now:
+                    self.end(job, "timeout", "did not finish in time")
+        for job in list(self.running.values()):
+            self.end(job, "cancelled")
+        self.close()
+
+    def request(self, request: dict) -> None:
+        if os.environ.get("GRADERS_DEBUG"):
+            with open("/tmp/wlog", "a") as log:
+                log.write(f"req {time.monotonic():.3f} {request.get('id')}\n")
+        if "cancel" in request:
+            self.waiting = deque(w for w in self.waiting if w[0] != request["cancel"])
+            for job in list(self.running.values()):
+                if job.id == request["cancel"]:
+                    self.end(job, "cancelled")
+            return
+        if "prepare" in request:
+            if self.use_fork:
+                self.zygote(request["prepare"]["sources"])
+            self.emit(id=request["id"], end={"reason": "completed", "test": None, "message": ""})
+            return
+        if self.use_fork:  # zygotes import their variants in parallel, while jobs wait
+            self.zygote(request["job"]["variant"]["sources"])
+        self.waiting.append((request["id"], request["job"]))
+
+    def close(self) -> None:
         for zygote in self.zygotes.values():
             zygote.close()
+        if self.use_fork:
+            self.mother.close()
         shutil.rmtree(self.root, ignore_errors=True)
 
 
 def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when this worker ends
-    worker = Worker(parallel=max(1, int(sys.argv[1])), use_fork=CAN_FORK and "--spawn" not in sys.argv)
-    worker.serve()
+    os.chdir(Path(__file__).resolve().parent.parent)
+    line = b""
+    while not line.endswith(b"\n"):  # byte by byte: what follows is read unbuffered by serve()
+        byte = os.read(0, 1)
+        if not byte:
+            return
+        line += byte
+    settings = json.loads(line).get("settings", {})
+    worker = Worker(parallel=max(1, int(sys.argv[1])), use_fork=CAN_FORK and "--spawn" not in sys.argv,
+                    secret=settings.get("hidden", []))
+    try:
+        worker.serve()
+    finally:
+        worker.close()
 
 
 if __name__ == "__main__":

@@ -87,31 +87,35 @@ def test_tests_that_end_the_process_cost_only_themselves(ex01):
     assert rejects.valid and rejects.catches == ["zero-price-accepted"]
 
 
-def test_variants_cannot_be_told_apart_but_by_behaviour(ex01):
+def test_variants_differ_only_in_their_code_and_behaviour(ex01):
     report = grade(ex01, suite("fingerprint"))
-    # What is the same in every variant catches nothing; comparing the running code with the
-    # files fails on the real app too (every variant runs with noise), so it is invalid.
-    assert set(invalid(report)) == {"test_the_running_lifespan_is_what_the_file_compiles_to"}
-    assert caught(report) == set() and report.score == 0.0
+    # Module names, files and the working directory are the same for every variant, and the
+    # code that runs is the code on disk: only reading the code itself tells a defect apart
+    # (a public one: see the README's threat model).
+    assert report.valid and not invalid(report)
+    assert {t.nodeid.split("::")[-1]: t.catches for t in report.tests if t.catches} == {
+        "test_the_source_on_disk_is_the_original": ["startup-skips-catalogue"]}
 
 
 @pytest.mark.skipif(not CAN_FORK, reason="no fork on this platform: spawning is the only path")
 def test_spawned_children_grade_like_forked_ones(ex01):
     text = suite("weak")
-    spawned = grade(ex01, text, runner=Runner(text, fork=False))
-    forked = grade(ex01, text)
-    assert spawned.to_json() == forked.to_json()
+    spawned = grade(ex01, text, runner=Runner(fork=False)).to_json()
+    forked = grade(ex01, text).to_json()
+    assert spawned.pop("sandbox") == "none"  # a fresh interpreter per job, without namespaces
+    forked.pop("sandbox")
+    assert spawned == forked
 
 
 def test_a_worker_prepared_ahead_grades_the_same(ex01):
     # What setup(exercise=...) does when an exercise notebook starts: a new worker, started
-    # from a thread of its own, which must outlive that thread's work.
+    # from a thread of its own, which outlives that thread.
     text = suite("weak")
     before = grade(ex01, text).to_json()
     stop_workers()
     preparing = prepare(ex01)
-    preparing.join(timeout=5)  # its work is done in that time; the thread stays, as it must
-    assert preparing.is_alive()
+    preparing.join(timeout=60)
+    assert not preparing.is_alive()
     assert grade(ex01, text).to_json() == before
 
 
@@ -119,7 +123,7 @@ def test_a_test_that_needs_another_to_run_first_is_invalid(ex01):
     report = grade(ex01, suite("relies_on_another"))
     problems = invalid(report)
     assert set(problems) == {"test_the_remembered_item_is_a_chisel"}
-    assert "then failed when run alone" in problems["test_the_remembered_item_is_a_chisel"]
+    assert "relies on a test that ran before it" in problems["test_the_remembered_item_is_a_chisel"]
     assert report.score == 0.0
 
 
@@ -128,8 +132,9 @@ def test_a_test_that_fails_in_another_order_is_a_warning_or_invalid_where_strict
     assert report.valid and not invalid(report)
     warned = {t.nodeid.split("::")[-1]: t.warnings for t in report.tests if t.warnings}
     assert list(warned) == ["test_nothing_is_left_over_yet"]
-    assert "fails when the tests run in another order" in warned["test_nothing_is_left_over_yet"][0]
-    assert "fails when the tests run in another order" in render(report)
+    # With two tests, the shuffled order and the reverse are the same: the first to run says so.
+    assert "order, though it passes alone" in warned["test_nothing_is_left_over_yet"][0]
+    assert "fails when the tests run in" in render(report)
 
     strict = grade(replace(ex01, hygiene="strict"), suite("leaves_state"))
     assert set(invalid(strict)) == {"test_nothing_is_left_over_yet"} and strict.score == 0.0
@@ -143,10 +148,12 @@ def test_overrides_left_on_the_module_level_app_are_reported(ex01):
     assert "get_settings" in warned["test_the_version_can_be_overridden"][0]
 
 
-def test_a_defect_caught_only_once_is_not_caught(ex01):
+def test_every_run_starts_from_nothing(ex01):
+    # The test fails only the first time it meets a defect, by a marker in /tmp: every run has
+    # a /tmp of its own, so every run is its first, and it catches the defect every time.
     report = grade(ex01, suite("lucky_catch").replace("TOKEN", uuid.uuid4().hex))
     assert report.valid and not invalid(report)
-    assert caught(report) == {"zero-price-accepted"}  # create-item-returns-200 failed only once
+    assert caught(report) == {"create-item-returns-200", "zero-price-accepted"}
 
 
 @pytest.mark.parametrize("wheats", [0, 1], ids=["no-wheat", "one-wheat"])
@@ -154,7 +161,7 @@ def test_with_fewer_wheats_the_real_app_makes_the_hygiene_runs(ex01, wheats):
     exercise = replace(ex01, wheats=ex01.wheats[:wheats])
     relies = grade(exercise, suite("relies_on_another"))
     assert set(invalid(relies)) == {"test_the_remembered_item_is_a_chisel"}
-    assert "then failed when run alone" in invalid(relies)["test_the_remembered_item_is_a_chisel"]
+    assert "relies on a test that ran before it" in invalid(relies)["test_the_remembered_item_is_a_chisel"]
     leaves = grade(exercise, suite("leaves_state"))
     assert leaves.valid and [t.nodeid.split("::")[-1] for t in leaves.tests if t.warnings] == [
         "test_nothing_is_left_over_yet"]

@@ -109,12 +109,17 @@ def test_unstoppable():
             pass
 """
 
+# Learner code that would change the grade if the autograder's kernel ran it.
+GRADE_ANYWAY = "import graders.notebook\ngraders.notebook.score = lambda *args, **kwargs: 10.0\n"
+
 STUDENTS = ("reference", "weak", "wrong", "untouched")
 # Broken submissions, named to be graded before the others: each must cost only its submitter.
 # copypasted: the reference answer with the hidden grade cell pasted twice (nbgrader #1083);
 # deleted: the reference answer with the grade cell deleted; hostile: an unstoppable test;
-# broken: not JSON at all.
-BROKEN = ("broken", "copypasted", "deleted", "hostile")
+# broken: not JSON at all; cheater: no tests, and cells of its own (one posing as an exercise
+# cell) that replace the grader in the kernel; rewired: an answer cell that is not %%ipytest
+# but plain code that does the same.
+BROKEN = ("broken", "cheater", "copypasted", "deleted", "hostile", "rewired")
 
 
 @dataclass
@@ -213,6 +218,16 @@ def roundtrip(tmp_path_factory) -> RoundTrip:
     for student, answer in answers.items():
         submit(course, release, student, answer)
     submit(course, release, "hostile", HOSTILE)
+    submit(course, release, "rewired", GRADE_ANYWAY)
+    submit(course, release, "cheater", None)
+    path = course / "submitted" / "cheater" / EXERCISE / NOTEBOOK
+    notebook = nbformat.read(path, as_version=4)
+    at = notebook.cells.index(cell_with_id(notebook, GRADE_CELL))
+    plain = nbformat.v4.new_code_cell(GRADE_ANYWAY)
+    posing = nbformat.v4.new_code_cell(GRADE_ANYWAY, metadata={"nbgrader": {
+        "grade": False, "grade_id": "helper", "locked": True, "schema_version": 3, "solution": False, "task": False}})
+    notebook.cells[at:at] = [plain, posing]
+    nbformat.write(notebook, path)
     for student, change in (("copypasted", "paste"), ("deleted", "delete")):
         submit(course, release, student, answers["reference"])
         path = course / "submitted" / student / EXERCISE / NOTEBOOK
@@ -393,3 +408,28 @@ def test_broken_submissions_cost_only_their_submitters(roundtrip):
     assert roundtrip.scores["hostile"] == 0, "an unstoppable test is invalid"
     hostile_answer = cell_with_id(roundtrip.autograded["hostile"], ANSWER_CELL)
     assert "Not run here" in stdout_of(hostile_answer), "the kernel must not run learner tests"
+
+
+def test_only_the_exercises_own_cells_run_in_the_autograders_kernel(roundtrip):
+    # Code of the learner's own, in a cell of its own or in place of the tests, is not run:
+    # replacing the grader in the kernel earns nothing.
+    assert roundtrip.scores["cheater"] == 0 and roundtrip.scores["rewired"] == 0, roundtrip.scores
+    cheater = roundtrip.autograded["cheater"]
+    assert not any(GRADE_ANYWAY in cell.source for cell in cheater.cells if cell.cell_type == "code")
+    rewired = cell_with_id(roundtrip.autograded["rewired"], ANSWER_CELL)
+    assert rewired.source.startswith(MAGIC) and "Not run here" in stdout_of(rewired)
+
+
+def test_autograde_refuses_where_learner_code_cannot_be_contained(roundtrip, monkeypatch):
+    student = "unprotected"
+    submit(roundtrip.course, nbformat.read(roundtrip.course / "exercises" / EXERCISE / NOTEBOOK, as_version=4),
+           student, roundtrip.answers["reference"])
+    monkeypatch.setenv("GRADERS_SANDBOX", "none")
+    monkeypatch.delenv("GRADERS_ALLOW_UNPROTECTED", raising=False)
+    with pytest.raises(BuildError, match="cannot contain learner code"):
+        nbgrader(roundtrip.course, "autograde", EXERCISE, "--student", student)
+    assert not (roundtrip.course / "autograded" / student).exists()
+    monkeypatch.setenv("GRADERS_ALLOW_UNPROTECTED", "1")  # the instructor opts in
+    nbgrader(roundtrip.course, "autograde", EXERCISE, "--student", student, "--force")
+    with Gradebook(f"sqlite:///{roundtrip.course / 'gradebook.db'}") as gb:
+        assert gb.find_submission(EXERCISE, student).score == POINTS

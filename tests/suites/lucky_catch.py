@@ -1,5 +1,5 @@
-# Determinism: a test that fails on a defect only the first time it meets it. A catch by
-# luck is no catch. TOKEN is replaced by the test with a fresh value.
+# A test that fails on a defect only the first time it meets it, by a marker left in /tmp.
+# TOKEN is replaced by the test with a fresh value.
 from pathlib import Path
 
 from fastapi.testclient import TestClient
