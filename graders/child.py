@@ -258,12 +258,14 @@ def limit(command: dict) -> None:
 
 
 def read_command(sock) -> dict:
-    data = b""
-    while not data.endswith(b"\n"):
-        chunk = sock.recv(1 << 20)
-        if not chunk:
-            raise EOFError("the worker closed the job")
-        data += chunk
+    """The job's command: its length, then itself, each read whole (so that the process is in
+    the same state whatever pieces the command arrived in)."""
+    import socket
+
+    size = int.from_bytes(sock.recv(8, socket.MSG_WAITALL), "big")
+    data = sock.recv(size, socket.MSG_WAITALL)
+    if len(data) != size:
+        raise EOFError("the worker closed the job")
     return json.loads(data)
 
 

@@ -615,7 +615,8 @@ class Worker:
                      "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
             )
         theirs.close()
-        ours.sendall((json.dumps(command) + "\n").encode())
+        data = json.dumps(command).encode()
+        ours.sendall(len(data).to_bytes(8, "big") + data)
         job = Job(job_id, spec, pidfd, ours, popen)
         if not self.contained and popen is None:
             job.group = pid
