@@ -7,7 +7,7 @@ process of its own.
 
 1. Validity. The real app runs the suite in order, the first wheat shuffled, the second in
    reverse (the real app makes these runs where there are fewer wheats), any other wheat in
-   order. A test that fails there runs again the same way on the same app, up to five times:
+   order; where the exercise's hygiene is strict, the second wheat also runs each test alone. A test that fails there runs again the same way on the same app, up to five times:
    one whose outcome changes is *flaky*. One that fails every time is invalid, and runs the
    other way (alone; in order) say why: it over-specifies, or relies on a test before it, or
    (in another order only) fails because an earlier test leaves state behind, which is a
@@ -150,6 +150,8 @@ class Grading:
 
     def start(self) -> list[Run]:
         runs = [self.run(self.sample(app, kind, "base")) for kind, app in self.hosts.items()]
+        if self.exercise.hygiene == "strict":  # where the instructions promise it: each test alone
+            runs.append(self.run(self.sample(self.hosts[REVERSED], ALONE, "base")))
         for wheat in self.exercise.wheats:
             if wheat not in self.hosts.values():
                 runs.append(self.run(self.sample(wheat, IN_ORDER, "base")))
@@ -204,9 +206,9 @@ class Grading:
                 for _ in range(REPEATS)]
 
     def explanations(self, sample: Sample, failing: list[str]) -> list[Run]:
-        """The other ways, on the same app: each failing test alone; and, for another order,
-        the suite in its order up to them."""
-        runs = [self.run(self.sample(sample.variant, ALONE, "explain"), only=failing)]
+        """The other ways, on the same app: each failing test alone; and, for another order
+        or alone, the suite in its order up to them."""
+        runs = [] if sample.kind == ALONE else [self.run(self.sample(sample.variant, ALONE, "explain"), only=failing)]
         if sample.kind != IN_ORDER:
             last = max(failing, key=sample.collected.index)
             runs.append(self.run(self.sample(sample.variant, IN_ORDER, "explain"), stop_after=last))
@@ -341,12 +343,13 @@ class Grading:
                     continue  # not run there because another test hung: that test is to blame
                 detail = "; ".join(dict.fromkeys(e for r in sample.runs for e in r.result.errors)) or "no result"
                 return invalid(f"fails on {where}: it did not run there ({detail})")
-            alone = self.explained(app, ALONE, nodeid)
+            alone = outcome if kind == ALONE else self.explained(app, ALONE, nodeid)
             in_order = self.explained(app, IN_ORDER, nodeid) if kind != IN_ORDER else outcome
-            if kind != IN_ORDER and alone is not None and alone.passed:
+            if kind not in (IN_ORDER, ALONE) and alone is not None and alone.passed:
                 continue  # it passes alone there: another order is to blame (see hygiene)
             if kind != IN_ORDER and in_order is not None and in_order.passed:
-                return invalid(f"passed in the order the suite is written, then failed in {kind} order: it "
+                how = "when run alone" if kind == ALONE else f"in {kind} order"
+                return invalid(f"passed in the order the suite is written, then failed {how}: it "
                                f"relies on a test that ran before it. {outcome.message}".rstrip())
             why = ("it fails on the real app, so it checks something the app does not do"
                    if app.kind == "reference" else
@@ -355,7 +358,7 @@ class Grading:
             if kind == IN_ORDER and alone is not None and alone.passed:
                 why = ("it passes when run alone, so a test that runs before it leaves state behind "
                        "(dependency_overrides, rows, globals): fix that test's teardown")
-            shown = alone if kind != IN_ORDER and alone is not None else outcome
+            shown = alone if kind not in (IN_ORDER, ALONE) and alone is not None else outcome
             return invalid(f"fails on {where}: {shown.message or shown.outcome}\n  why this matters: {why}")
         return TestReport(nodeid, True)
 
@@ -363,7 +366,7 @@ class Grading:
         """The base runs on correct apps: the real app first, then the other orders."""
         bases = [s for s in self.samples if s.role == "base" and s.variant.kind != "chaff"]
         return sorted(bases, key=lambda s: (s.variant.kind != "reference" or s.kind != IN_ORDER,
-                                            ORDERS.index(s.kind) if s.kind in ORDERS else 9))
+                                            s.kind != ALONE, ORDERS.index(s.kind) if s.kind in ORDERS else 9))
 
     def explained(self, app: Variant, kind: str, nodeid: str) -> TestResult | None:
         found = [o for s in self.samples if s.variant is app and s.role == "explain" and s.kind == kind

@@ -184,3 +184,14 @@ def test_with_fewer_wheats_the_real_app_runs_the_other_orders(ex01, wheats):
     bases = {(s.variant.id, s.kind) for s in grading.samples if s.role == "base" and s.variant.kind != "chaff"}
     assert {kind for _, kind in bases} == set(ORDERS)
     assert report.valid
+
+
+def test_where_hygiene_is_strict_a_test_that_fails_alone_is_invalid(ex01):
+    def outcome(variant, kind, role, nodeid, attempt):
+        # Needs some other test to have run first, whichever: every order works, alone not.
+        return "failed" if nodeid == TESTS[2] and kind == ALONE else "passed"
+    _, relaxed = simulate(ex01, outcome)
+    assert relaxed.valid  # only strict exercises promise a run of each test alone
+    _, strict = simulate(replace(ex01, hygiene="strict"), outcome)
+    assert not strict.valid
+    assert "then failed when run alone: it relies on a test that ran before it" in strict.tests[2].message

@@ -175,8 +175,8 @@ def test_invalid_registration_is_422_and_stores_nothing(client, engine, bad):
 # Run the next cell after you have run your `%%ipytest` cell. It grades the suite you ran last and
 # shows how many planted defects it catches (`●` caught, `○` missed, each defect has an anonymous
 # number), which of your tests are invalid and why, and which test catches which defect. It takes a
-# little while: your suite runs against every version of the service, and on two of them each
-# test alone and in another order.
+# little while: your suite runs against every version of the service, and on two of them in
+# other orders and each test alone.
 
 # %% nbgrader={"grade": false, "grade_id": "feedback", "locked": true, "schema_version": 3, "solution": false, "task": false}
 check("ex04_sqlite")

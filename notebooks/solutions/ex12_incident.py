@@ -315,7 +315,7 @@ def test_admin_sees_the_counts(client, sign_in_as):
 # you ran **last**. It shows how many planted defects your suite catches (`●` caught, `○` missed,
 # each defect has an anonymous number), which tests are invalid and why (alone, another order,
 # overrides left behind), and which test catches which defect. It takes a few seconds: your
-# suite runs against every version of the service, then shuffled and each test alone.
+# suite runs against every version of the service, then in other orders and each test alone.
 
 # %% nbgrader={"grade": false, "grade_id": "feedback", "locked": true, "schema_version": 3, "solution": false, "task": false}
 check("ex12_incident")
