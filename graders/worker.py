@@ -79,6 +79,9 @@ def warm_up() -> None:
                 pass
         _exercise_the_stack()
         _exercise_pytest()
+        _import_app()  # what the app imports stays; the app itself each zygote imports anew
+        for name in [n for n in sys.modules if n == "forge" or n.startswith("forge.")]:
+            del sys.modules[name]
     # Forked processes then share these objects' pages instead of copying them the first time
     # their collector walks the heap.
     gc.collect()
@@ -185,6 +188,12 @@ def _processes_of_this_user() -> int:
 
 
 CPUS = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+
+
+def importlib_cache(source: str) -> str:
+    import importlib.util
+
+    return importlib.util.cache_from_source(source)
 
 
 # --- the mother and the zygotes -------------------------------------------------------------
@@ -478,6 +487,7 @@ class Worker:
         self.zygotes: dict[str, Zygote] = {}
         self.variants: dict[str, Path] = {}
         self.suites: dict[str, str | None] = {}  # rewritten suites (see rewritten)
+        self.bytecode: dict[tuple[str, str], bytes] = {}  # compiled modules of the app (see compile)
         self.rewriting = None  # the pytest configuration that rewrites them
         self.waiting: deque = deque()
         self.running: dict[int, Job] = {}  # by socket fd
@@ -520,6 +530,7 @@ class Worker:
             shutil.copytree(APP_DIR, app, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
             for module, text in sources.items():
                 (app / Path(*module.split(".")[1:])).with_suffix(".py").write_text(text)
+            self.compile(app, APP_DIR)
             stamp = 1_700_000_000
             for folder, _, files in os.walk(directory):
                 os.chmod(folder, 0o755)
@@ -529,6 +540,27 @@ class Worker:
                 os.utime(folder, (stamp, stamp))
             self.variants[key] = directory
         return key, self.variants[key]
+
+    def compile(self, app: Path, real: Path) -> None:
+        """Bytecode next to every module of a variant's copy, checked against its source's
+        hash, so that its zygote imports it without compiling (each distinct file is compiled
+        once, under the path it has in the box)."""
+        import py_compile
+
+        for source in app.rglob("*.py"):
+            relative = source.relative_to(app)
+            key = (str(relative), hashlib.sha256(source.read_bytes()).hexdigest())
+            target = Path(importlib_cache(str(source)))
+            if key not in self.bytecode:
+                try:
+                    py_compile.compile(str(source), cfile=str(target), dfile=str(real / relative), doraise=True,
+                                       invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
+                except (py_compile.PyCompileError, OSError):
+                    continue  # the import reports it
+                self.bytecode[key] = target.read_bytes()
+            else:
+                target.parent.mkdir(exist_ok=True)
+                target.write_bytes(self.bytecode[key])
 
     def zygote(self, sources: dict[str, str]) -> Zygote:
         key, directory = self.variant_dir(sources)
@@ -757,6 +789,8 @@ class Worker:
         if "prepare" in request:
             if self.use_fork:
                 self.zygote(request["prepare"]["sources"])
+                if self.contained:
+                    self.rewritten("")  # pytest's configuration for rewriting suites, made now
             self.emit(id=request["id"], end={"reason": "completed", "test": None, "message": ""})
             return
         if self.use_fork:  # zygotes import their variants in parallel, while jobs wait
