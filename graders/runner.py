@@ -110,8 +110,7 @@ class WorkerProcess:
         if "GRADERS_SANDBOX" in os.environ:
             env["GRADERS_SANDBOX"] = os.environ["GRADERS_SANDBOX"]
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=open("/tmp/wstderr", "a") if os.environ.get("GRADERS_DEBUG") else subprocess.DEVNULL,
-                                        env=env, bufsize=0, cwd=ROOT, start_new_session=True)
+                                        stderr=subprocess.DEVNULL, env=env, bufsize=0, cwd=ROOT, start_new_session=True)
         # What the worker must hide from learner code besides the exercises' own data: the
         # instructor's private defects. Told on its standard input, so that no process of a
         # job finds it in an environment or a command line.

@@ -698,9 +698,6 @@ class Worker:
     def end(self, job: Job, reason: str, message: str = "") -> None:
         if self.running.pop(job.socket.fileno(), None) is None:
             return
-        if os.environ.get("GRADERS_DEBUG"):
-            with open("/tmp/wlog", "a") as log:
-                log.write(f"{job.id} {reason} {time.monotonic() - job.started_at:.3f} start={job.started_at:.3f} {json.dumps(job.spec['command'].get('seed') is not None)} {job.spec['command'].get('alone')} {job.spec.get('stop_after') or ''} {len(job.spec.get('stop_on_failure') or ())}\n")
         self.selector.unregister(job.socket.fileno())
         if job.pidfd is not None:
             _kill(job.pidfd)  # a job's PID 1: its namespaces and all in them go with it
@@ -777,9 +774,6 @@ class Worker:
         self.close()
 
     def request(self, request: dict) -> None:
-        if os.environ.get("GRADERS_DEBUG"):
-            with open("/tmp/wlog", "a") as log:
-                log.write(f"req {time.monotonic():.3f} {request.get('id')}\n")
         if "cancel" in request:
             self.waiting = deque(w for w in self.waiting if w[0] != request["cancel"])
             for job in list(self.running.values()):
