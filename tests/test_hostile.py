@@ -94,6 +94,15 @@ def test_a_test_that_ignores_every_signal_is_stopped(ex01_quick):
     assert time.monotonic() - started < 60
 
 
+def test_many_hanging_tests_are_each_invalid_and_the_good_one_still_counts(ex01_quick):
+    # How long such a suite takes with the usual time limit: benchmarks/hanging_suite.py.
+    report = grade(ex01_quick, hostile("many_hangs"))
+    assert set(invalid(report)) == {"test_spins", "test_sleeps", "test_waits_on_a_lock",
+                                    "test_spins_and_sleeps", "test_reads_forever"}, report.tests
+    assert all("did not finish in time" in message for message in invalid(report).values())
+    assert catches(report, "test_zero_price_is_rejected") == ["zero-price-accepted"]
+
+
 def test_exiting_at_import_is_an_error_not_a_crash(ex01_quick):
     report = grade(ex01_quick, hostile("exit_at_import"))
     assert not report.tests and report.score == 0.0
