@@ -448,55 +448,7 @@ def shuffle_seed(suite_source: str) -> int:
 
 
 def render(report: Report, hints: int = 0) -> str:
-    """The report as a learner reads it: counts, invalid tests, anonymous defect markers."""
-    total = len(report.defects)
-    lines = [f"{report.title} ({report.exercise})"]
-    marks = " ".join(("●" if d.caught else "○") + f"#{d.number}" for d in report.defects)
-    lines.append(f"Caught {report.caught} of {total} planted defects   {marks}")
-    lines.append(f"Score: {report.score:.0%}" + ("" if report.valid or not report.tests else
-                                                 "   (0 until every test passes on a correct app)"))
-    if report.sandbox == "none":
-        lines.append("Unprotected: this machine cannot create Linux namespaces, so your tests ran "
-                     "without a sandbox (they could reach your files and processes).")
-    for error in report.errors:
-        lines.append(f"Problem: {error}")
-        if "NotImplementedError" in error:
-            lines.append("  (the placeholder `raise NotImplementedError()` is still in your cell: "
-                         "replace it with your tests)")
-    invalid = [t for t in report.tests if not t.valid]
-    if report.tests:
-        lines.append(f"Tests: {len(report.tests)} collected, {len(report.tests) - len(invalid)} valid, "
-                     f"{len(invalid)} invalid")
-    for test in invalid:
-        lines.append(f"  ✗ {_short(test.nodeid)} {test.message}")
-    warned = [t for t in report.tests if t.warnings]
-    if warned:
-        lines.append("Hygiene (these cost nothing here, but break real suites):")
-        for test in warned:
-            for warning in test.warnings:
-                lines.append(f"  ! {_short(test.nodeid)} {warning}")
-    valid = [t for t in report.tests if t.valid]
-    if valid and report.defects:
-        lines.append("Which test catches which defect:")
-        width = max(len(_short(t.nodeid)) for t in valid)
-        lines.append("  " + " " * width + " " + " ".join(f"#{d.number:<2}" for d in report.defects))
-        for test in valid:
-            cells = " ".join(" x " if d.id in test.catches else " . " for d in report.defects)
-            lines.append(f"  {_short(test.nodeid):<{width}} {cells}")
-    missed = [d for d in report.defects if not d.caught]
-    if missed and hints > 0:
-        lines.append("Hints for the defects your suite misses:")
-        for defect in missed:
-            if defect.private:
-                lines.append(f"  #{defect.number} (no hints: your instructor keeps this one private)")
-                continue
-            for rung, hint in enumerate(defect.hints[:hints], start=1):
-                lines.append(f"  #{defect.number} ({rung}/{len(defect.hints)}) {hint}")
-    elif missed:
-        lines.append(f"Missed: {', '.join(f'#{d.number}' for d in missed)}. Ask for hints, one rung "
-                     "at a time (hints=1, 2, 3).")
-    return "\n".join(lines)
+    """The report as a learner reads it in plain text (graders/feedback.py has both forms)."""
+    from graders.feedback import Feedback
 
-
-def _short(nodeid: str) -> str:
-    return nodeid.split("::", 1)[-1]
+    return Feedback(report, hints).text()

@@ -81,16 +81,41 @@ def _grade(exercise: str):
 
 
 def check(exercise: str, hints: int = 0) -> None:
-    """Grade the last %%ipytest cell you ran and print what it catches (and hints, if asked)."""
-    from graders.grading import render
+    """Grade the last %%ipytest cell you ran, show what it catches (and hints, if asked), and
+    keep the result in your progress if it is your best."""
+    from IPython.display import display
+
+    from graders.feedback import Feedback
+    from graders.progress import record
 
     if os.environ.get("NBGRADER_EXECUTION"):  # autograde or validate: the grade cell grades
         print("Feedback is not computed while nbgrader runs this notebook.")
         return
     try:
-        print(render(_grade(exercise), hints=hints))
+        report = _grade(exercise)
+    except KeyboardInterrupt:
+        print("Grading stopped: you interrupted it. Run this cell again to grade your suite.")
+        return
+    except SuiteError as error:
+        print(f"Nothing to grade yet: {error}")
+        return
     except Exception as error:  # a broken suite or a broken set-up: say so, never crash
         print(f"Could not grade your suite: {error}")
+        return
+    display(Feedback(report, hints))
+    try:
+        record(report)
+    except OSError as error:
+        print(f"(Your progress could not be saved: {error})")
+
+
+def progress() -> None:
+    """Show your best result in every exercise checked so far, and overall."""
+    from IPython.display import display
+
+    from graders.progress import Progress
+
+    display(Progress())
 
 
 def score(exercise: str, points: float) -> float:

@@ -197,6 +197,13 @@ class WorkerProcess:
             self.close()
             for run in pending.values():
                 _ended(run.result, {"reason": "worker", "test": None, "message": ""})
+        except BaseException:  # interrupted (Ctrl-C, a kernel's Interrupt): stop this grading's jobs
+            try:
+                for job_id in pending:
+                    self._send({"cancel": job_id})
+            except OSError:
+                self.close()
+            raise
         return out_of_time
 
     def prepare(self, variants: list[Variant], budget_end: float) -> None:

@@ -55,7 +55,8 @@ def from_history(inputs: list[str]) -> str:
     for text in reversed(inputs):
         if text.lstrip().startswith(MAGIC):
             return to_module(text, where="your notebook")
-    raise SuiteError(f"no tests yet: run your {MAGIC} cell first, then run this cell again")
+    raise SuiteError(f"this kernel has not run your {MAGIC} cell (or it restarted since): "
+                     "run that cell, then this one")
 
 
 def to_module(cell: str, where: str) -> str:
