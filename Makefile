@@ -1,13 +1,15 @@
 # Two commands do all the set-up on a fresh machine (only Python 3, pip and make needed):
-#   make start   create the environment and open the course in JupyterLab
+#   make start   create the environment and open the course in JupyterLab (as a learner)
 #   make test    create the environment and run every test
+# make instructor: JupyterLab with every file and nbgrader's instructor tools.
 PYTHON ?= python3
 PORT ?= 8888
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+TEST_INSTALLED := $(VENV)/.installed-test
 
-.PHONY: start test build clean
+.PHONY: start instructor test build clean
 
 $(INSTALLED): pyproject.toml
 	@# Debian's python3 may lack the venv module (package python3-venv): fall back to virtualenv.
@@ -19,14 +21,19 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-# JupyterLab refuses to run as root unless told (containers, CI machines).
-ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+# The project's own tests also drive JupyterLab in a browser (Playwright, with Debian's
+# chromium: `apt-get install chromium`; without it that test is skipped and says so).
+$(TEST_INSTALLED): $(INSTALLED)
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
 
 start: $(INSTALLED)
-	$(BIN)/jupyter lab --no-browser --ip 127.0.0.1 --port $(PORT) $(ALLOW_ROOT) \
-	  --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/README.md
+	$(BIN)/python -m graders.lab --port $(PORT)
 
-test: $(INSTALLED)
+instructor: $(INSTALLED)
+	$(BIN)/python -m graders.lab --instructor --port $(PORT)
+
+test: $(TEST_INSTALLED)
 	$(BIN)/python -m pytest
 
 build: $(INSTALLED)

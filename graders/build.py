@@ -1,7 +1,10 @@
 """Build the course's notebooks from their jupytext sources, and the learners' release.
 
-    notebooks/lessons/NAME.py   -> course/NAME.ipynb
-    notebooks/solutions/ID.py   -> solutions/ID/ID.ipynb  (nbgrader source)
+    notebooks/start.py          -> START.ipynb            (the course map, built from the lessons
+                                                           and the exercises' data)
+    notebooks/lessons/NAME.py   -> course/NAME.ipynb      (+ a link to its exercises)
+    notebooks/solutions/ID.py   -> solutions/ID/ID.ipynb  (nbgrader source; + links to its lesson
+                                                           and to what comes next)
     solutions/ID/ID.ipynb       -> exercises/ID/ID.ipynb  (nbgrader generate_assignment)
 
 The .py files are the only thing to edit; the notebooks are build outputs, committed without
@@ -16,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import jupytext
@@ -24,16 +28,29 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 LESSON_SOURCES = "notebooks/lessons"
 SOLUTION_SOURCES = "notebooks/solutions"
+START_SOURCE = "notebooks/start.py"
+START_PAGE = "START.ipynb"
+COURSE_MAP = "COURSE MAP"  # the start page's cell that the course map replaces
 OUTPUT_DIRS = ("course", "solutions", "exercises")
+WORDS_A_MINUTE = 130  # reading prose and code, and running the cells
+MINUTES_A_DEFECT = 5  # an exercise: about five minutes for each planted defect to catch
 
 
 class BuildError(RuntimeError):
     pass
 
 
-def to_notebook(source: Path, target: Path) -> None:
+def to_notebook(source: Path, target: Path, first: list | None = None, last: list | None = None,
+                map_cell: str | None = None) -> None:
+    """A jupytext source as a notebook, with cells added before and after (navigation) and the
+    course map put in its place."""
     notebook = jupytext.read(source, fmt="py:percent")
     notebook.metadata.pop("jupytext", None)
+    if map_cell is not None:
+        for cell in notebook.cells:
+            if cell.source.strip() == COURSE_MAP:
+                cell.source = map_cell
+    notebook.cells = (first or []) + notebook.cells + (last or [])
     for number, cell in enumerate(notebook.cells):
         cell.id = f"cell-{number:02d}"  # stable ids: rebuilding changes nothing
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -41,32 +58,117 @@ def to_notebook(source: Path, target: Path) -> None:
     nbformat.write(notebook, target)
 
 
+@dataclass
+class Lesson:
+    stem: str
+    title: str  # "Lesson 1 · TestClient: ..."
+    minutes: int
+    exercises: list  # graders.exercises.Exercise, in id order
+
+    @property
+    def path(self) -> str:
+        return f"course/{self.stem}.ipynb"
+
+
+def lessons() -> list[Lesson]:
+    """The course in order: each lesson with its title, a rough time and its exercises."""
+    from graders.exercises import all_exercises
+
+    found = []
+    for source in sorted((ROOT / LESSON_SOURCES).glob("*.py")):
+        text = source.read_text()
+        title = next((line[4:].strip() for line in text.splitlines() if line.startswith("# # ")), source.stem)
+        minutes = max(10, 5 * round(len(text.split()) / WORDS_A_MINUTE / 5))
+        path = f"course/{source.stem}.ipynb"
+        exercises = sorted((e for e in all_exercises().values() if e.lesson == path),
+                           key=lambda e: e.id)
+        found.append(Lesson(source.stem, title, minutes, exercises))
+    return found
+
+
+def exercise_path(exercise) -> str:
+    return f"exercises/{exercise.id}/{exercise.id}.ipynb"
+
+
+def course_map(course: list[Lesson]) -> str:
+    rows = ["## The course map", "",
+            "Times are rough: a lesson at about %d words a minute, an exercise at about %d minutes "
+            "for each planted defect." % (WORDS_A_MINUTE, MINUTES_A_DEFECT), "",
+            "| | lesson | time | exercise | time |", "| --- | --- | --- | --- | --- |"]
+    for number, lesson in enumerate(course, start=1):
+        name = lesson.title.split(" · ", 1)[-1]
+        exercises = "<br>".join(f"[{e.title}]({exercise_path(e)})" for e in lesson.exercises) or "none"
+        times = "<br>".join(f"{MINUTES_A_DEFECT * len(e.chaffs)} min" for e in lesson.exercises)
+        rows.append(f"| {number} | [{name}]({lesson.path}) | {lesson.minutes} min | {exercises} | {times} |")
+    total = sum(lesson.minutes for lesson in course) + sum(
+        MINUTES_A_DEFECT * len(e.chaffs) for lesson in course for e in lesson.exercises)
+    rows += ["", f"In all about {round(total / 60)} hours. Take them in order: each exercise builds on "
+                 "its lesson, and later lessons build on earlier ones."]
+    return "\n".join(rows)
+
+
+def _nav(source: str, grade_id: str | None = None) -> nbformat.NotebookNode:
+    """A navigation cell; in an exercise, locked like the instructions (nbgrader)."""
+    cell = nbformat.v4.new_markdown_cell(source)
+    if grade_id:
+        cell.metadata["nbgrader"] = {"grade": False, "grade_id": grade_id, "locked": True,
+                                     "schema_version": 3, "solution": False, "task": False}
+    return cell
+
+
+def navigation(course: list[Lesson]) -> dict[str, tuple[list, list]]:
+    """Source stem -> (cells before, cells after): every lesson ends with its exercises, every
+    exercise starts with its lesson and ends with what comes next (the lesson's next exercise,
+    or the next lesson, or the course map)."""
+    nav: dict[str, tuple[list, list]] = {}
+    up = "../../"  # exercises/ID/ID.ipynb and solutions/ID/ID.ipynb alike
+    for number, lesson in enumerate(course):
+        links = " · ".join(f"[Exercise: {e.title}](../{exercise_path(e)})" for e in lesson.exercises)
+        nav[lesson.stem] = ([], [_nav(f"---\n**Your turn:** {links or 'this lesson has no exercise'} · "
+                                      f"[course map](../{START_PAGE})")])
+        following = [(f"Exercise: {e.title}", exercise_path(e)) for e in lesson.exercises]
+        if number + 1 < len(course):
+            following.append((course[number + 1].title, course[number + 1].path))
+        following.append(("the course map", START_PAGE))
+        for index, exercise in enumerate(lesson.exercises):
+            title, path = following[index + 1]
+            top = _nav(f"[← {lesson.title}]({up}{lesson.path}) · [course map]({up}{START_PAGE})", "nav-lesson")
+            bottom = _nav(f"---\n**Next:** [{title}]({up}{path}) · [course map]({up}{START_PAGE})", "nav-next")
+            nav[exercise.id] = ([top], [bottom])
+    return nav
+
+
 def build(target: Path, only: set[str] | None = None) -> list[Path]:
     """Write every generated notebook under `target` (or those whose source stems are in
     `only`); return their paths relative to `target`."""
     built: list[Path] = []
+    course = lessons()
+    nav = navigation(course)
 
     def chosen(directory: str) -> list[Path]:
         return [p for p in sorted((ROOT / directory).glob("*.py")) if not only or p.stem in only]
 
+    if not only or "start" in only:
+        to_notebook(ROOT / START_SOURCE, target / START_PAGE, map_cell=course_map(course))
+        built.append(Path(START_PAGE))
     for source in chosen(LESSON_SOURCES):
         out = Path("course") / f"{source.stem}.ipynb"
-        to_notebook(source, target / out)
+        to_notebook(source, target / out, *nav.get(source.stem, ([], [])))
         built.append(out)
     exercises = chosen(SOLUTION_SOURCES)
     for source in exercises:
         out = Path("solutions") / source.stem / f"{source.stem}.ipynb"
-        to_notebook(source, target / out)
+        to_notebook(source, target / out, *nav.get(source.stem, ([], [])))
         built.append(out)
-    with tempfile.TemporaryDirectory(prefix="nbgrader-build-") as course:
-        course = Path(course)
-        shutil.copy(ROOT / "nbgrader_config.py", course)
+    with tempfile.TemporaryDirectory(prefix="nbgrader-build-") as course_dir:
+        course_dir = Path(course_dir)
+        shutil.copy(ROOT / "nbgrader_config.py", course_dir)
         for source in exercises:
-            shutil.copytree(target / "solutions" / source.stem, course / "solutions" / source.stem)
-            nbgrader(course, "generate_assignment", source.stem, "--force")
+            shutil.copytree(target / "solutions" / source.stem, course_dir / "solutions" / source.stem)
+            nbgrader(course_dir, "generate_assignment", source.stem, "--force")
             out = Path("exercises") / source.stem / f"{source.stem}.ipynb"
             (target / out).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(course / out, target / out)
+            shutil.copy(course_dir / out, target / out)
             built.append(out)
     return built
 

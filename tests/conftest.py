@@ -1,3 +1,4 @@
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -6,6 +7,15 @@ import pytest
 from graders.exercises import get_exercise
 
 SUITES = Path(__file__).parent / "suites"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def progress_elsewhere(tmp_path_factory):
+    """The notebooks these tests run record progress, like a learner's: not in the course's own
+    file (kernels and servers started by the tests inherit this)."""
+    os.environ["GRADERS_PROGRESS_FILE"] = str(tmp_path_factory.mktemp("progress") / "progress.json")
+    yield
+    del os.environ["GRADERS_PROGRESS_FILE"]
 
 
 @pytest.fixture(scope="session")

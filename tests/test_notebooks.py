@@ -6,10 +6,11 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from graders.build import ROOT, stale
+from graders.build import ROOT, START_PAGE, stale
 from graders.exercises import all_exercises
 
 LESSONS = sorted((ROOT / "course").glob("*.ipynb"))
+RUNNABLE = [ROOT / START_PAGE] + LESSONS  # the start page runs too (it shows the progress)
 EXERCISES = sorted(all_exercises())
 # A warning as Python shows it ("file.py:12: DeprecationWarning: ..."), or pytest's summary of
 # them. A lesson may still name a warning class in its own printed text.
@@ -40,7 +41,7 @@ def test_there_is_a_lesson():
     assert LESSONS
 
 
-@pytest.mark.parametrize("path", LESSONS, ids=[p.stem for p in LESSONS])
+@pytest.mark.parametrize("path", RUNNABLE, ids=[p.stem for p in RUNNABLE])
 def test_lesson_runs_top_to_bottom_without_warnings(path):
     notebook = execute(path)
     for number, cell in enumerate(notebook.cells):

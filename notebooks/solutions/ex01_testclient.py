@@ -13,8 +13,6 @@
 # %% [markdown] nbgrader={"grade": false, "grade_id": "instructions", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # # Exercise 1: the catalogue through TestClient
 #
-# *Lesson: `course/01_testclient.ipynb`.*
-#
 # Write a pytest suite for the catalogue of the **forge** service. Your suite is graded the way a
 # code reviewer would judge it:
 #

@@ -13,8 +13,6 @@
 # %% [markdown] nbgrader={"grade": false, "grade_id": "instructions", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # # Exercise 2: what registration does besides answering
 #
-# *Lesson: `course/02_overrides.ipynb`.*
-#
 # Write a pytest suite for the **side effects** of registering on the **forge** service. A
 # registration that answers `201` with the right body can still mail the wrong person, mail
 # twice, or leave the audit log wrong, and no status code shows it. Your suite is graded the way

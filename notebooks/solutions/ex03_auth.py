@@ -13,8 +13,6 @@
 # %% [markdown] nbgrader={"grade": false, "grade_id": "instructions", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # # Exercise 3: who may do what
 #
-# *Lesson: `course/03_auth.ipynb`.*
-#
 # Write a pytest suite for the access rules of the **forge** service: its admin dashboard and
 # its profile routes. Your suite is graded the way a code reviewer would judge it:
 #

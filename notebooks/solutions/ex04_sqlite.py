@@ -13,8 +13,6 @@
 # %% [markdown] nbgrader={"grade": false, "grade_id": "instructions", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # # Exercise 4: registration, checked in the database
 #
-# *Lesson: `course/04_sqlite.ipynb`.*
-#
 # Write a pytest suite for account registration in the **forge** service, and check what
 # registration leaves **in the database**, not only what it answers. Your suite is graded the
 # way a code reviewer would judge it:

@@ -13,8 +13,6 @@
 # %% [markdown] nbgrader={"grade": false, "grade_id": "instructions", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # # Exercise 5: forge's error contract
 #
-# *Lesson: `course/05_errors.ipynb`.*
-#
 # Write a pytest suite for the way the **forge** service reports errors. Your suite is graded the
 # way a code reviewer would judge it:
 #

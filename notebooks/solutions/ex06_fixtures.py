@@ -13,8 +13,6 @@
 # %% [markdown] nbgrader={"grade": false, "grade_id": "instructions", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # # Exercise 6: accounts and the administrator's pages, through fixtures
 #
-# *Lesson: `course/06_fixtures.ipynb`.*
-#
 # Write a pytest suite for **forge**'s accounts and its two administrator pages. Almost every
 # test here needs the same preparation: a started app, an account or two, a token for one of
 # them, the administrator's token. Build that preparation **once, as fixtures**, and keep each

@@ -13,8 +13,6 @@
 # %% [markdown] nbgrader={"grade": false, "grade_id": "instructions", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # # Exercise 7: registration validation, case by case
 #
-# *Lesson: `course/07_parametrize.ipynb`.*
-#
 # Write a parametrized pytest suite for the validation of **forge**'s user registration,
 # `POST /forge/users`. Your suite is graded the way a code reviewer would judge it:
 #

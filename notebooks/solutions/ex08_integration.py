@@ -13,8 +13,6 @@
 # %% [markdown] nbgrader={"grade": false, "grade_id": "instructions", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # # Exercise 8: registration, end to end
 #
-# *Lesson: `course/08_integration.ipynb`.*
-#
 # Write an integration suite for **registration** in the forge service: one request through the
 # whole stack, then a look at every place it should (and should not) leave a mark. Your suite is
 # graded the way a code reviewer would judge it:

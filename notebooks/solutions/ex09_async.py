@@ -13,8 +13,6 @@
 # %% [markdown] nbgrader={"grade": false, "grade_id": "instructions", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # # Exercise 9: async tests for the catalogue, and its streaming export
 #
-# *Lesson: `course/09_async.ipynb`.*
-#
 # Write a pytest suite for forge's **catalogue** with **async tests**, and test its **CSV
 # export**, a streaming endpoint. Your suite is graded the way a code reviewer would judge it:
 #

@@ -13,8 +13,6 @@
 # %% [markdown] nbgrader={"grade": false, "grade_id": "instructions", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # # Exercise 10: register, log in, use the token
 #
-# *Lesson: `course/10_user_flow.ipynb`.*
-#
 # Write an end-to-end pytest suite for forge's user flow, through the real stack and with real
 # tokens: no overrides needed. Your suite is graded the way a code reviewer would judge it:
 #

@@ -13,8 +13,6 @@
 # %% [markdown] nbgrader={"grade": false, "grade_id": "instructions", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # # Exercise 11: does forge follow its configuration?
 #
-# *Lesson: `course/11_structure.ipynb`.*
-#
 # Write a pytest suite that runs the **forge** service with settings of your choosing and checks
 # that the service really follows them. Your suite is graded the way a code reviewer would judge
 # it:

@@ -13,8 +13,6 @@
 # %% [markdown] nbgrader={"grade": false, "grade_id": "instructions", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # # Exercise 12: the phantom row, repair a leaky suite
 #
-# *Lesson: `course/12_incident.ipynb`.*
-#
 # Below is the team's test suite for forge's sign-up and admin pages, as it stood on the day of
 # the incident. Run in the order it was written, it passes, and it catches every defect we
 # planted in copies of the service. It is also full of the habits the lesson warns about: it

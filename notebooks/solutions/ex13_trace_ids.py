@@ -13,7 +13,7 @@
 # %% [markdown] nbgrader={"grade": false, "grade_id": "instructions", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # # Exercise 13a: forge's trace ids
 #
-# *Lesson: `course/13_interview.ipynb` (question Q3).*
+# *The lesson's question Q3 is about this.*
 #
 # Write a pytest suite for the trace ids of the **forge** service. Your suite is graded the way a
 # code reviewer would judge it:

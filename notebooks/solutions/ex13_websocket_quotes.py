@@ -13,7 +13,7 @@
 # %% [markdown] nbgrader={"grade": false, "grade_id": "instructions", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # # Exercise 13b: live quotes over a WebSocket
 #
-# *Lesson: `course/13_interview.ipynb` (FAQ 3).*
+# *The lesson's FAQ 3 is about this.*
 #
 # Write a pytest suite for the **price quotes** of the **forge** service, a WebSocket endpoint.
 # Your suite is graded the way a code reviewer would judge it:
