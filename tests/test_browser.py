@@ -199,7 +199,8 @@ def learner_path(page, url, token, root):
     # Its exercise, from the link that ends the lesson.
     current(page).locator("a", has_text="Exercise: The catalogue through TestClient").click()
     page.locator(".lm-TabBar-tab.lm-mod-current", has_text="ex01_testclient.ipynb").wait_for()
-    assert current(page).locator("a", has_text="Lesson 1").count() == 1  # the way back
+    current(page).locator("a", has_text="Lesson 1").first.wait_for()  # the way back
+    assert current(page).locator("a", has_text="Lesson 1").count() == 1
     wait_for(lambda: kernel_idle(page), "the exercise's kernel to start", 60)
     run_cell(page, code_cell(page, "setup(raise_on_error=False"))
 

@@ -53,7 +53,7 @@ def test_a_notebook_without_tests_is_a_clear_error(tmp_path):
 def test_history_gives_the_newest_ipytest_cell():
     inputs = ["", "%%ipytest\ndef test_a(): pass", "check('ex')", "%%ipytest\ndef test_b(): pass", "x"]
     assert from_history(inputs) == "\ndef test_b(): pass\n"
-    with pytest.raises(SuiteError, match="run your %%ipytest cell first"):
+    with pytest.raises(SuiteError, match="has not run your %%ipytest cell"):
         from_history(["x = 1"])
 
 
