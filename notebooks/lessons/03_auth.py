@@ -54,11 +54,12 @@ setup()
 # without it is malformed, and a 403 for a request that carried no credentials at all tells the
 # client the wrong thing: that logging in would not help.
 #
-# FastAPI itself got this wrong for a long time. Before version **0.122**, its `HTTPBearer`,
-# `HTTPBasic` and API-key helpers answered a missing or malformed `Authorization` header with
-# **403**. Since 0.122 they answer **401** with a `WWW-Authenticate` header. Tests and blog posts
-# written before that often assert 403 for "no token"; on today's FastAPI that expectation is
-# wrong. Here is the pinned version:
+# FastAPI itself got this wrong for a long time. Before version **0.122**, `HTTPBearer`,
+# `HTTPDigest` and their base class `HTTPBase`, the `APIKeyHeader`, `APIKeyQuery` and
+# `APIKeyCookie` helpers, and OAuth2's base class answered a missing or malformed credential with
+# **403** (`HTTPBasic` and `OAuth2PasswordBearer` already answered 401). Since 0.122 they answer
+# **401** with a `WWW-Authenticate` header. Tests and blog posts written before that often assert
+# 403 for "no token"; on today's FastAPI that expectation is wrong. Here is the pinned version:
 
 # %%
 from importlib.metadata import version
@@ -702,8 +703,9 @@ def test_somebody_elses_order_looks_like_a_missing_one(orders):
 #   admin at all (section 5).
 # - **The FAQ's strategy**, real JWTs for integration tests and overrides for the logic behind
 #   them, is right: both paths work on current versions. Just don't stop at the overrides.
-# - Not the article's fault, but worth knowing: FastAPI before 0.122 answered a missing bearer
-#   header with **403**; current versions answer **401** with `WWW-Authenticate` (section 1).
+# - Not the article's fault, but worth knowing: before 0.122, FastAPI's bearer, digest and API-key
+#   helpers answered a missing credential with **403**; current versions answer **401** with
+#   `WWW-Authenticate` (section 1).
 #
 # ## Summary
 #

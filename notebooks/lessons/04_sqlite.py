@@ -376,8 +376,8 @@ with client_on(own_engine) as client:
 # dependency you replaced. Anything that reaches the database some other way (a session factory
 # on `app.state`, a module-level engine, a background worker) keeps using the real one.
 #
-# **Per-test databases are cheap.** A new in-memory engine with forge's three tables costs a few
-# milliseconds, a fraction of one registration request (which hashes the password, slowly on
+# **Per-test databases are cheap.** A new in-memory engine with forge's three tables costs about
+# a millisecond of CPU (the cell below prints it), a small fraction of one registration request (which hashes the password, slowly on
 # purpose). There is no speed reason to share a database between tests. The cell measures CPU
 # time rather than the clock, so that a busy machine doesn't distort the comparison.
 

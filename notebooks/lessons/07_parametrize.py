@@ -74,10 +74,12 @@ def test_slugify(title, slug):
 
 # %% [markdown]
 # Look at the names pytest gave the four tests: `test_slugify[Hello World-hello-world]` and so on.
-# By default an id is built from the values, joined with `-`: short strings are used as they are,
-# other values become the argument name plus a number (`title0`, `slug3`, ...). That works for
-# short strings, but the case of two empty strings is called `[-]`, and a 300-character string or
-# a dictionary gives an id nobody can read. Three ways to choose better ids:
+# By default an id is built from the values, joined with `-`. Strings are used as they are,
+# whatever their length; numbers, booleans and `None` are shown by value (`[1-2.5]`,
+# `[None-True]`); anything else (a dictionary, a list, an object) becomes the argument name plus
+# the case's position (`body4`). That reads well for short strings, but the case of two empty
+# strings is called `[-]`, a 300-character string gives a 300-character id, and a dictionary
+# gives `body4`, which says nothing about it. Three ways to choose better ids:
 #
 # - `ids=[...]`: one id per case, in order;
 # - `pytest.param(..., id="...")`: the id next to its case, which is easier to keep in sync, and
@@ -464,6 +466,9 @@ for value in ["iron", "cast iron", "x", None]:
 #
 # Checked on Pydantic 2.14 and FastAPI 0.165:
 #
+# - **The `// io.thecodeforge — python tutorial` first line** of the section's code is not Python:
+#   a test module that starts with it fails to collect with a `SyntaxError` (lesson 6 runs it).
+#   Make it a `#` comment or drop it.
 # - **An empty username is "field required"**: `""` is a valid `str` and is accepted (201) unless
 #   the field has `min_length`. `Field required` (type `missing`) means the key is absent.
 # - **"ensure this value has at most 100 characters"** and **"none is not an allowed value"**

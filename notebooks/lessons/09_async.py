@@ -86,7 +86,9 @@ async def test_without_a_marker():
 # asyncio_default_fixture_loop_scope = "function"
 # ```
 #
-# (This course passes the option on the command line, which is why you don't see the notice.)
+# (This course sets the option for every pytest run of its notebooks through the
+# `PYTEST_ADDOPTS` environment variable, `-o asyncio_default_fixture_loop_scope=function`, which
+# is why you don't see the notice.)
 
 # %%
 # %%ipytest
@@ -600,6 +602,9 @@ async def test_twenty_visits_at_once(locked):
 #
 # Measured on the pinned versions:
 #
+# - **The `// io.thecodeforge — python tutorial` first line** of the section's code is not Python:
+#   a test module that starts with it fails to collect with a `SyntaxError` (lesson 6 runs it).
+#   Make it a `#` comment or drop it.
 # - **An async test without a plugin dies with "RuntimeError: no running event loop"**: pytest
 #   fails it with "async def functions are not natively supported".
 # - **"Use pytest-asyncio's `event_loop` fixture with `scope='function'`"**: the fixture was

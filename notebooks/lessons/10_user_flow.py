@@ -106,7 +106,8 @@ print(response.status_code, response.json()["detail"], "| cause:", repr(logged.r
 # small app shaped like the article's (`app/main.py` with `/register`, `/token` and
 # `/users/{id}`, a `get_db` dependency in `app/database.py`, and an `app/tests/utils.py` with
 # the two helpers the article imports but never shows; we wrote them the obvious way). Its test
-# module is the article's test, followed by a second test that a colleague adds later. A second
+# module is our own short version of the article's test, making the same three decisions,
+# followed by a second test that a colleague adds later. A second
 # module, `test_accounts.py`, is written the careful way: its fixture sets the override and
 # removes it after each test.
 #
@@ -239,34 +240,29 @@ def test_db():
 ''',
     "tests/test_user_flow.py": '''\
 from fastapi.testclient import TestClient
-from app.main import app
+
 from app.database import get_db
+from app.main import app
 from app.tests.utils import override_get_db, test_db
 
-client = TestClient(app)
-app.dependency_overrides[get_db] = override_get_db
+app.dependency_overrides[get_db] = override_get_db     # decision 2: set on import, never undone
+api = TestClient(app)                                   # decision 1: one client, no `with`
+ADA = {"email": "a@b.com", "password": "pass!23"}
 
-def test_user_lifecycle():
-    # Register
-    resp = client.post("/register", json={"email":"a@b.com","password":"pass!23"})
-    assert resp.status_code == 201
-    user_id = resp.json()["id"]
 
-    # Login
-    resp = client.post("/token", data={"username":"a@b.com","password":"pass!23"})
-    assert resp.status_code == 200
-    token = resp.json()["access_token"]
+def test_sign_up_log_in_read_profile():
+    signed_up = api.post("/register", json=ADA)
+    assert signed_up.status_code == 201
+    login = api.post("/token", data={"username": ADA["email"], "password": ADA["password"]})
+    assert login.status_code == 200
+    bearer = {"Authorization": "Bearer " + login.json()["access_token"]}
+    profile = api.get(f"/users/{signed_up.json()['id']}", headers=bearer)
+    assert (profile.status_code, profile.json()["email"]) == (200, ADA["email"])
 
-    # Get profile with token
-    resp = client.get(f"/users/{user_id}", headers={"Authorization":f"Bearer {token}"})
-    assert resp.status_code == 200
-    assert resp.json()["email"] == "a@b.com"
 
-def test_registering_twice_is_409():          # added by a colleague, a month later
-    resp = client.post("/register", json={"email":"a@b.com","password":"pass!23"})
-    assert resp.status_code == 201
-    resp = client.post("/register", json={"email":"a@b.com","password":"other!99"})
-    assert resp.status_code == 409
+def test_registering_twice_is_409():                   # added by a colleague, a month later
+    assert api.post("/register", json=ADA).status_code == 201
+    assert api.post("/register", json={**ADA, "password": "other!99"}).status_code == 409
 ''',
     "tests/test_accounts.py": '''\
 import pytest
@@ -376,7 +372,7 @@ print_run("tests", everything)
 #
 # **One database for the whole module.** The override points every request of every test at the
 # *same* in-memory database, created once when `utils.py` was imported. The colleague's test is
-# correct and passes alone, but after `test_user_lifecycle` has registered `a@b.com`, its
+# correct and passes alone, but after `test_sign_up_log_in_read_profile` has registered `a@b.com`, its
 # registration answers 409. Whether it passes depends on which tests run before it. That is
 # exactly what the article's "each test gets a fresh SQLite in-memory via a fixture" promises
 # against, and the snippet has no fixture to keep that promise.
@@ -440,7 +436,7 @@ def register(client, email, password):
     return client.post("/register", json={"email": email, "password": password})
 
 
-def test_user_lifecycle(client):
+def test_sign_up_log_in_read_profile(client):
     user_id = register(client, "a@b.com", "pass!23").json()["id"]
     login = client.post("/token", data={"username": "a@b.com", "password": "pass!23"})
     token = login.json()["access_token"]

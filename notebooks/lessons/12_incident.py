@@ -40,21 +40,24 @@ setup()
 # %% [markdown]
 # ## 1. The incident, as the article tells it
 #
-# In short:
+# The story, reduced to what we will test:
 #
-# - **Symptom.** A staging environment showed a user `admin_test` with an invalid email address.
-#   The team took it for a security breach and rolled a release back.
-# - **What the team believed.** Tests used an in-memory SQLite database, so nothing they did
-#   could reach another database.
-# - **Root cause, according to the article.** A test file set `app.dependency_overrides` and never
-#   cleared it. The next test file imported the same `app` and inherited the override, so its
-#   routes got a fake database session. An integration test then wrote into that session, "and
-#   somehow the connection leaked to the real database due to a misconfigured session factory".
-# - **Fixes.** Clear the overrides in an autouse fixture, enter `TestClient` with `with` in every
-#   test, replace the global session factory with a fixture, reset global state in `conftest.py`.
+# - **What was seen.** A made-up account, `admin_test`, with an email address no real user would
+#   have, turned up in a shared staging database. People suspected an intrusion, and a release
+#   was pulled back.
+# - **Why nobody expected it.** The suite ran against SQLite in memory, which everyone took as
+#   proof that no test could write anywhere else.
+# - **The article's explanation, in two steps.** (a) One test module put an entry into
+#   `app.dependency_overrides` and left it there, so modules collected after it ran against the
+#   same app with that override still in place; (b) a test then wrote through the overridden
+#   session and, the article says, a badly configured session factory carried the write through
+#   to the real database. It gives no code for step (b).
+# - **The article's remedies.** Clear overrides automatically around every test, open every
+#   `TestClient` with `with`, build the session factory in a fixture instead of at import, and
+#   reset global state from `conftest.py`.
 #
-# The first half of the root cause is real and common: section 2 reproduces it on forge. The
-# second half can't happen the way it's told. Sections 3 and 4 show why, and what really puts a
+# Step (a) is real and common: section 2 reproduces it on forge. Step (b) can't happen the way
+# it's told. Sections 3 and 4 show why, and what really puts a
 # test's row into a shared database.
 #
 # ## 2. A leaked override, reproduced
@@ -558,8 +561,9 @@ for order in ("reverse", "2"):
 # "only under concurrent test runs". xdist runs tests in several **worker processes**. Each
 # worker imports the app itself, so each has its own `app`, its own `dependency_overrides`, its
 # own in-memory database (section 3 showed a new process starting clean). Inside a worker, tests
-# still run one after another, and so do the requests of a `TestClient`. Nothing in one process
-# runs at the same time as anything else in it, so in-process shared state never races.
+# still run one after another, and a test's `TestClient` requests go one at a time unless the
+# test itself starts threads or concurrent tasks. So xdist adds no concurrency inside a process:
+# state shared between requests races only when a test makes requests overlap (as below).
 #
 # What xdist does change is which tests share a process, and in what order they run there. A
 # polluter and its victim may end up in different workers (the failure disappears), or a test may
@@ -977,7 +981,7 @@ print(f"fresh app + in-memory SQLite:  {fresh_database * 1000:5.1f} ms per test"
 #   process's memory and disappears with it; it holds no connection. A test row reaches staging
 #   when the test process is *configured* with the staging URL (sections 3 and 4).
 # - **"Run tests with pytest-xdist to surface shared-state bugs"**: xdist workers are separate
-#   processes that run their tests one at a time; in-process state never races there. A
+#   processes that run their tests one at a time; xdist adds no concurrency inside a worker. A
 #   deliberate shuffled order exposes order dependence; concurrency bugs need concurrent requests
 #   (section 6).
 # - **Debug guide #1 and the cheat sheet's autouse fix**: clearing *before* each test leaves the
