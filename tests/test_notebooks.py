@@ -42,8 +42,12 @@ def test_there_is_a_lesson():
 
 
 @pytest.mark.parametrize("path", RUNNABLE, ids=[p.stem for p in RUNNABLE])
-def test_lesson_runs_top_to_bottom_without_warnings(path):
+def test_lesson_runs_top_to_bottom_without_warnings(path, tmp_path, monkeypatch):
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))  # the kernel's temporary files go here
     notebook = execute(path)
+    assert sorted(p.name for p in scratch.iterdir()) == [], "the lesson leaves temporary files behind"
     for number, cell in enumerate(notebook.cells):
         if cell.cell_type != "code":
             continue

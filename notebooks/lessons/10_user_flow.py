@@ -286,7 +286,8 @@ def test_registration_needs_an_email(client):
 ''',
 }
 
-project = Path(tempfile.mkdtemp(prefix="article-flow-"))
+workspace = tempfile.TemporaryDirectory(prefix="article-flow-")  # removed when the kernel ends
+project = Path(workspace.name)
 for name, text in PROJECT.items():
     (project / name).parent.mkdir(parents=True, exist_ok=True)
     (project / name).write_text(text)

@@ -211,7 +211,8 @@ def report(done: subprocess.CompletedProcess, keep=lambda line: True) -> None:
     print()
 
 
-incident = Path(tempfile.mkdtemp(prefix="incident-"))
+incident_dir = tempfile.TemporaryDirectory(prefix="incident-")  # removed when the kernel ends
+incident = Path(incident_dir.name)
 staging = incident / "staging.db"
 (incident / "test_dashboard.py").write_text('''
 from fastapi.testclient import TestClient
@@ -304,7 +305,8 @@ print("exit status:", done.returncode, "(4 = usage error: no test ran)")
 # removed.
 
 # %%
-suite = Path(tempfile.mkdtemp(prefix="order-"))
+suite_dir = tempfile.TemporaryDirectory(prefix="order-")
+suite = Path(suite_dir.name)
 (suite / "test_catalogue.py").write_text('''
 import pytest
 from fastapi.testclient import TestClient
@@ -805,7 +807,8 @@ for suspect in (create_access_token(1, "smith", settings, now=an_hour_ago),
 # with `test_`:
 
 # %%
-collection = Path(tempfile.mkdtemp(prefix="collect-"))
+collection_dir = tempfile.TemporaryDirectory(prefix="collect-")
+collection = Path(collection_dir.name)
 (collection / "test_health.py").write_text('''
 from fastapi.testclient import TestClient
 

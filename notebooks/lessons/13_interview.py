@@ -861,7 +861,8 @@ show(forge.database.make_engine)
 import tempfile
 from pathlib import Path
 
-url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'forge-test.db'}"
+database_dir = tempfile.TemporaryDirectory()  # removed when the kernel ends
+url = f"sqlite:///{Path(database_dir.name) / 'forge-test.db'}"
 with TestClient(create_app(Settings(database_url=url))) as first_run:
     first_run.post("/forge/items", json={"name": "bellows", "price": 60})
 with TestClient(create_app(Settings(database_url=url))) as second_run:
@@ -1056,7 +1057,8 @@ except DetachedInstanceError as error:
 import runpy
 from contextlib import chdir
 
-workdir = Path(tempfile.mkdtemp())
+workdir_handle = tempfile.TemporaryDirectory()
+workdir = Path(workdir_handle.name)
 test_file = workdir / "test_health.py"
 test_file.write_text('''
 from fastapi import FastAPI
