@@ -630,6 +630,21 @@ print("handlers that ran:", calls)
 #
 # Without `with`, every request gets its own short-lived portal thread and event loop. Inside
 # `with`, the lifespan and all the requests share one loop.
+#
+# ```mermaid
+# sequenceDiagram
+#     participant T as your test (main thread)
+#     participant P as portal thread (event loop)
+#     participant W as worker thread
+#     T->>P: client.get("/forge/items"), then wait
+#     alt async def endpoint
+#         P->>P: run it on the loop
+#     else plain def endpoint
+#         P->>W: run it in a worker thread
+#         W-->>P: result
+#     end
+#     P-->>T: the response (background tasks done too)
+# ```
 
 # %%
 import asyncio

@@ -64,6 +64,21 @@ show(forge.dependencies.get_audit_log)
 # dependency, the function object itself; its **value** is the callable FastAPI should call
 # instead. While it resolves a request, FastAPI looks up every `Depends(f)` it meets in that dict,
 # nested dependencies included, and calls the replacement if there is one.
+#
+# Forge's dependencies form a tree (`forge/dependencies.py`); every box is a key you can put in
+# `app.dependency_overrides`. Overriding a box replaces it *and everything below it* for that
+# request: override `get_current_user`, and neither the token nor the database is consulted.
+#
+# ```mermaid
+# flowchart TD
+#     admin["require_admin<br/>(admin routes)"] --> user["get_current_user<br/>(profile routes)"]
+#     user --> token["bearer_token<br/>(the Authorization header)"]
+#     user --> db["get_db<br/>(a database session)"]
+#     user --> settings["get_settings"]
+#     register["POST /forge/users"] --> db
+#     register --> mailer["get_mailer<br/>(the outbox)"]
+#     register --> audit["get_audit_log"]
+# ```
 
 # %%
 from forge.main import app as forge_app

@@ -153,6 +153,19 @@ def test_register_on_the_articles_engine(article_engine, caplog):
 #
 # So each thread that uses the engine gets a database of its own. Here is that without any web
 # app: the tables are created in this thread, and a second thread asks for them.
+#
+# ```mermaid
+# flowchart LR
+#     subgraph perthread["sqlite:///:memory: (SingletonThreadPool)"]
+#         t1[test thread] --> c1[connection 1] --> d1[(database 1: tables created here)]
+#         t2[app's worker thread] --> c2[connection 2] --> d2[(database 2: empty)]
+#     end
+#     subgraph shared["sqlite:// with StaticPool"]
+#         t3[test thread] --> c3[one connection]
+#         t4[app's worker thread] --> c3
+#         c3 --> d3[(one database)]
+#     end
+# ```
 
 # %%
 import threading

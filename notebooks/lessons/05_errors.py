@@ -440,6 +440,17 @@ except TypeError as error:
 #
 # ## 7. Forge's safety net: the trace-id middleware
 #
+# Where each kind of error is turned into a response, from the outside in (lesson 13 names every
+# layer):
+#
+# ```mermaid
+# flowchart TD
+#     caller([TestClient]) --> SE["Starlette's error middleware<br/>(outermost: a crash becomes a plain 500)"]
+#     SE --> FM["forge's trace-id middleware<br/>(a crash becomes a JSON 500 with the trace id)"]
+#     FM --> EM["Starlette's exception middleware<br/>(HTTPException, your handlers, 422)"]
+#     EM --> R["router and endpoint"]
+# ```
+#
 # Forge doesn't let an unhandled exception reach Starlette's error middleware at all. Every request
 # passes through a middleware that gives it a **trace id** (the caller's own `X-Trace-ID` if it
 # looks sane, otherwise a fresh random one), puts it on the response as a header, and wraps the

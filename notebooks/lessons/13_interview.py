@@ -283,6 +283,23 @@ print(" -> ".join(layers + [type(layer).__name__]))
 # which is why 404, 405 and 422 carry the header; an ordinary exception passes through it
 # untouched, and through your middleware, out to `ServerErrorMiddleware`.
 #
+# The two layers between `ServerErrorMiddleware` and yours are FastAPI's own:
+# `ExceptionTelemetryMiddleware` notes an exception that passes through it (for FastAPI's
+# built-in telemetry) and raises it again, and `AppBodyLimitMiddleware` refuses a request body
+# above the app's size limit with a 413. Neither turns a crash into a response. The innermost,
+# `AsyncExitStackMiddleware`, closes what a request opened (uploaded files) once it is done.
+#
+# ```mermaid
+# flowchart TD
+#     caller([TestClient]) --> SE["ServerErrorMiddleware<br/>(Starlette: a crash becomes a plain 500)"]
+#     SE --> TE["ExceptionTelemetryMiddleware<br/>(FastAPI: notes the crash, raises it again)"]
+#     TE --> BL["AppBodyLimitMiddleware<br/>(FastAPI: 413 for a body too large)"]
+#     BL --> MW["BaseHTTPMiddleware(add_trace_id)<br/>(yours)"]
+#     MW --> EM["ExceptionMiddleware<br/>(Starlette: HTTPException, 422 become responses)"]
+#     EM --> AS["AsyncExitStackMiddleware<br/>(FastAPI: closes uploads)"]
+#     AS --> R["router and endpoint"]
+# ```
+#
 # ### The fix: the middleware answers the crash itself
 #
 # To make "every response has a trace id" true, the middleware has to catch what `call_next`
