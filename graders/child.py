@@ -63,6 +63,25 @@ class Recorder:
     def send(self, **event) -> None:
         self.out.write(json.dumps(event) + "\n")
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection(self, session):
+        _watch_overrides()  # before the suite is imported, so that it sees the watched dict
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item):
+        """A test that removes dependency overrides from the module-level app in its own body,
+        outside a `finally:`: it passes, but when an assert before that line fails the clean-up
+        never runs and the overrides reach the next tests."""
+        watched = _watched()
+        if watched is not None:
+            watched.removals = []
+        outcome = yield
+        if watched is None or outcome.excinfo is not None:
+            return
+        removed = _removed_in_body(item, watched.removals)
+        if removed:
+            self.send(event="cleanup", nodeid=item.nodeid, overrides=removed)
+
     def pytest_collectreport(self, report):
         if report.failed:
             self.send(event="collect_error", nodeid=report.nodeid, message=_message(report))
@@ -144,6 +163,77 @@ def _status(status: int) -> str:
     if os.WIFSIGNALED(status):
         return f"killed by signal {os.WTERMSIG(status)}"
     return f"exit status {os.WEXITSTATUS(status)}"
+
+
+class WatchedOverrides(dict):
+    """forge.main.app.dependency_overrides, noting where each override is removed from."""
+
+    removals: list
+
+    def _note(self, keys) -> None:
+        frame = sys._getframe(2)
+        for key in keys:
+            getattr(self, "removals", []).append((frame.f_code, frame.f_lineno, getattr(key, "__name__", repr(key))))
+
+    def __delitem__(self, key):
+        self._note([key])
+        super().__delitem__(key)
+
+    def pop(self, key, *default):
+        if key in self:
+            self._note([key])
+        return super().pop(key, *default)
+
+    def popitem(self):
+        if self:
+            self._note([next(reversed(self))])
+        return super().popitem()
+
+    def clear(self):
+        self._note(list(self))
+        super().clear()
+
+
+def _app():
+    main = sys.modules.get("forge.main")
+    return getattr(main, "app", None)
+
+
+def _watch_overrides() -> None:
+    try:
+        import forge.main  # noqa: F401 - the app a suite shares between its tests
+    except Exception:  # noqa: BLE001 - the suite's collection reports it
+        return
+    app = _app()
+    current = getattr(app, "dependency_overrides", None)
+    if isinstance(current, dict) and not isinstance(current, WatchedOverrides):
+        app.dependency_overrides = WatchedOverrides(current)
+
+
+def _watched() -> WatchedOverrides | None:
+    current = getattr(_app(), "dependency_overrides", None)
+    return current if isinstance(current, WatchedOverrides) else None
+
+
+def _removed_in_body(item, removals: list) -> list[str]:
+    """Overrides the test function removed itself, in a line outside every `finally:` block."""
+    import ast
+    import inspect
+    import textwrap
+
+    function = inspect.unwrap(getattr(item, "obj", None))
+    code = getattr(function, "__code__", None)
+    mine = [(line, name) for frame_code, line, name in removals if frame_code is code]
+    if not mine:
+        return []
+    try:
+        lines, start = inspect.getsourcelines(function)
+        tree = ast.parse(textwrap.dedent("".join(lines)))  # a method is indented
+    except (OSError, TypeError, SyntaxError):
+        return []
+    protected = [(start + node.finalbody[0].lineno - 1, start + node.finalbody[-1].end_lineno - 1)
+                 for node in ast.walk(tree) if isinstance(node, ast.Try) and node.finalbody]
+    return sorted({name for line, name in mine if not any(a <= line <= b for a, b in protected)})
 
 
 def _leaked_overrides() -> list[str]:

@@ -406,12 +406,13 @@ class Grading:
                                 "earlier test leaves state behind (dependency_overrides, rows, globals). "
                                 f"{outcome.message}".rstrip())
                 break
-        after, failing = set(), set()
+        after, failing, in_body = set(), set(), set()
         for sample in self.correct_bases():
             for run in sample.runs:
                 if nodeid in run.result.leaks:
                     outcome = run.result.tests.get(nodeid)
                     (after if outcome is not None and outcome.passed else failing).update(run.result.leaks[nodeid])
+                in_body.update(run.result.cleanups.get(nodeid, ()))
         if after:
             problems.append(f"leaves dependency_overrides set on forge.main.app after it ends "
                             f"({', '.join(sorted(after))}): clear them in a fixture's teardown")
@@ -419,6 +420,11 @@ class Grading:
             problems.append(f"leaves dependency_overrides set on forge.main.app when it fails "
                             f"({', '.join(sorted(failing))}): the clean-up after its assert never runs "
                             "then; clear them in a fixture's teardown")
+        elif in_body:
+            problems.append(f"clears dependency_overrides on forge.main.app in its own body "
+                            f"({', '.join(sorted(in_body))}): when an assert before that line fails, "
+                            "the clean-up never runs and the overrides reach the next tests; clear "
+                            "them in a fixture's teardown")
         if problems and self.exercise.hygiene == "strict":
             test.valid, test.message = False, "; ".join(problems)
             return

@@ -52,6 +52,7 @@ class RunResult:
     ran: list[str] = field(default_factory=list)  # tests in the order they started
     errors: list[str] = field(default_factory=list)
     leaks: dict[str, list[str]] = field(default_factory=dict)  # test -> overrides it left set
+    cleanups: dict[str, list[str]] = field(default_factory=dict)  # test -> overrides it removed in its body
     end: str = ""  # completed, stopped, timeout, died, cancelled
     stopped_at: str | None = None  # the test that hung or ended the process
 
@@ -253,6 +254,8 @@ def _record(result: RunResult, event: dict) -> None:
         result.tests[nodeid].duration = float(event.get("duration") or 0.0)
     elif kind == "leak":
         result.leaks[nodeid] = [str(o) for o in event.get("overrides", [])]
+    elif kind == "cleanup":
+        result.cleanups[nodeid] = [str(o) for o in event.get("overrides", [])]
 
 
 def _ended(result: RunResult, end: dict) -> None:

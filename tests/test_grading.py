@@ -148,6 +148,16 @@ def test_overrides_left_on_the_module_level_app_are_reported(ex01):
     assert "get_settings" in warned["test_the_version_can_be_overridden"][0]
 
 
+def test_a_clean_up_in_the_test_body_is_found_though_the_test_passes(ex01):
+    report = grade(ex01, suite("cleans_up_in_body"))
+    warned = {t.nodeid.split("::")[-1]: t.warnings for t in report.tests if t.warnings}
+    assert list(warned) == ["test_clears_on_its_last_line"], warned
+    assert "clears dependency_overrides on forge.main.app in its own body (get_settings)" in \
+        warned["test_clears_on_its_last_line"][0]
+    strict = grade(replace(ex01, hygiene="strict"), suite("cleans_up_in_body"))
+    assert set(invalid(strict)) == {"test_clears_on_its_last_line"} and strict.score == 0.0
+
+
 def test_every_run_starts_from_nothing(ex01):
     # The test fails only the first time it meets a defect, by a marker in /tmp: every run has
     # a /tmp of its own, so every run is its first, and it catches the defect every time.
