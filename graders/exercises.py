@@ -2,6 +2,9 @@
 
 A variant is the real app plus exact find/replace edits on its source. Wheats are correct
 apps that differ where the specification leaves freedom; chaffs carry one planted defect.
+Each freedom the learner's instructions state is listed as data (`[[freedom]]`: an id and the
+words of the instructions), and each wheat names the freedoms it `varies`: a freedom that no
+wheat varies lets a test that pins it stay valid, and `graders verify` reports it.
 Every edit must match its file exactly once, checked at load time, so that a change to the
 app breaks a stale defect loudly instead of silently grading against the wrong code.
 
@@ -47,6 +50,7 @@ class Variant:
     hints: tuple[str, ...] = ()
     weight: float = 1.0
     private: bool = False  # kept by the instructor outside the learners' copy
+    varies: tuple[str, ...] = ()  # a wheat: the stated freedoms it exercises
 
     def sources(self) -> dict[str, str]:
         """Module name -> patched source, for every module this variant changes."""
@@ -64,6 +68,12 @@ def _patched(edits: tuple[Edit, ...]) -> tuple[tuple[str, str], ...]:
 
 
 @dataclass(frozen=True)
+class Freedom:
+    id: str
+    stated: str  # what the learner's instructions leave free, in their words
+
+
+@dataclass(frozen=True)
 class Exercise:
     id: str
     title: str
@@ -73,7 +83,13 @@ class Exercise:
     chaffs: tuple[Variant, ...]
     timeout: float = 10.0  # wall-clock seconds one test may take
     hygiene: str = "warn"  # "strict": order dependence and leaked overrides make a test invalid
+    freedoms: tuple[Freedom, ...] = ()
     source: Path = field(default=Path(), compare=False)
+
+    def unvaried(self) -> list[Freedom]:
+        """Stated freedoms that no correct version of the app exercises."""
+        varied = {f for wheat in self.wheats for f in wheat.varies}
+        return [f for f in self.freedoms if f.id not in varied]
 
     @property
     def correct_apps(self) -> tuple[Variant, ...]:
@@ -101,6 +117,7 @@ def _variant(raw: dict, kind: str, where: str) -> Variant:
         variant = Variant(
             id=raw["id"], kind=kind, title=raw["title"], edits=edits,
             hints=tuple(raw.get("hints", ())), weight=float(raw.get("weight", 1.0)),
+            varies=tuple(raw.get("varies", ())),
         )
     except KeyError as missing:
         raise ExerciseError(f"{where}: a {kind} lacks the key {missing}") from None
@@ -184,6 +201,7 @@ def load_exercise(path: Path, private: bool = True) -> Exercise:
             chaffs=tuple(_variant(c, "chaff", where) for c in raw.get("chaff", ())),
             timeout=float(raw.get("timeout", Exercise.timeout)),
             hygiene=raw.get("hygiene", Exercise.hygiene), source=path,
+            freedoms=tuple(Freedom(f["id"], f["stated"]) for f in raw.get("freedom", ())),
         )
     except KeyError as missing:
         raise ExerciseError(f"{where}: missing key {missing}") from None
@@ -191,6 +209,12 @@ def load_exercise(path: Path, private: bool = True) -> Exercise:
         exercise = _with_private(exercise)
     if exercise.hygiene not in ("warn", "strict"):
         raise ExerciseError(f"{where}: hygiene must be \"warn\" or \"strict\"")
+    declared = {f.id for f in exercise.freedoms}
+    for wheat in exercise.wheats:
+        unknown = set(wheat.varies) - declared
+        if unknown:
+            raise ExerciseError(f"{where}: wheat {wheat.id!r} varies {sorted(unknown)}, which no "
+                                "[[freedom]] declares")
     ids = [v.id for v in exercise.variants]
     if len(ids) != len(set(ids)):
         raise ExerciseError(f"{where}: variant ids must be unique: {ids}")

@@ -2,7 +2,8 @@
 
 For each exercise: every edit applies (checked when the exercises load), the reference
 solution in solutions/ID/ID.ipynb passes every correct app and catches every planted defect
-(score 1.0), and the untouched release notebook in exercises/ID/ID.ipynb scores 0.
+(score 1.0), the untouched release notebook in exercises/ID/ID.ipynb scores 0, and every
+freedom the instructions state is varied by at least one correct app.
 """
 from __future__ import annotations
 
@@ -15,7 +16,10 @@ from graders.suites import SuiteError, from_notebook
 
 
 def verify_exercise(exercise: Exercise) -> dict:
-    problems: list[str] = []
+    problems: list[str] = [f"no correct app varies the stated freedom {f.id!r} ({f.stated}): a test "
+                           "that pins it would stay valid" for f in exercise.unvaried()]
+    if not exercise.freedoms:
+        problems.append("the exercise lists no [[freedom]]: name what its instructions leave free")
     outcome: dict = {"exercise": exercise.id, "problems": problems}
     for label, path, expected in (
         ("reference", ROOT / "solutions" / exercise.id / f"{exercise.id}.ipynb", 1.0),

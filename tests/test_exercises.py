@@ -62,3 +62,19 @@ def test_broken_toml_is_reported_with_the_file(tmp_path):
     path.write_text("id = ")
     with pytest.raises(ExerciseError, match="ex99_test.toml: not valid TOML"):
         load_exercise(path)
+
+
+def test_every_stated_freedom_is_varied_by_a_correct_app():
+    # A test that pins what the instructions leave free must be invalid: some wheat varies it.
+    for exercise in all_exercises().values():
+        assert exercise.freedoms, f"{exercise.id} lists no [[freedom]]"
+        assert exercise.unvaried() == [], exercise.id
+
+
+def test_a_wheat_may_vary_only_a_declared_freedom(tmp_path):
+    path = write(tmp_path, 'version: str = "1.4.0"')
+    path.write_text(path.read_text().replace('title = "a wheat"', 'title = "a wheat"\nvaries = ["versions"]'))
+    with pytest.raises(ExerciseError, match="varies \\['versions'\\], which no \\[\\[freedom\\]\\] declares"):
+        load_exercise(path)
+    path.write_text(path.read_text() + '\n[[freedom]]\nid = "versions"\nstated = "the version"\n')
+    assert load_exercise(path).unvaried() == []
