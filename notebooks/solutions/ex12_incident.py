@@ -72,7 +72,8 @@
 #    help (a fake mailer, a stand-in user), but let fixtures set them up **and take them down**,
 #    or give each test its own app with `create_app()`. A clean-up on a test's last line is not
 #    enough: it runs only when the test passes, so on a defect it is skipped and the override
-#    leaks into every later test (the grader may not notice; a reviewer would).
+#    leaks into every later test. The grader finds such a clean-up even when the test passes, as
+#    a reviewer would, and counts the test as invalid.
 # 3. Keep every catch. Run in file order, the leaky suite catches all the planted defects; a
 #    repair that drops the tests which were hard to make independent loses points.
 #
