@@ -73,6 +73,10 @@ print("versions:", {name: version(name) for name in ("fastapi", "starlette", "ht
 # `put`, `patch`, `delete`, with `json=`, `params=` and `headers=` arguments. Paths are relative:
 # the client sends them to a made-up host called `testserver`.
 
+# %% [markdown]
+# **Predict, then run.** The last request in the next cell asks for `/nothing-here`, a path the
+# app doesn't declare. What status code and body do you expect? Decide, then run the cell.
+
 # %%
 from fastapi import FastAPI
 
@@ -315,6 +319,11 @@ def test_created_note_can_be_read_back(forgetful):
 # The 422 body lists each problem with a machine-readable `type`, the `loc`ation of the bad
 # value, a human `msg` and the `input`. When you assert more than the status code, compare
 # `type` and `loc`: the English wording of `msg` changes between Pydantic versions.
+
+# %% [markdown]
+# **Predict, then run.** The last request in the next cell posts a note with an empty `text` and
+# 0 `stars`. Will the 422 body list one problem or two, and at which `loc`? Decide, then run the
+# cell.
 
 # %%
 from pydantic import ValidationError

@@ -280,6 +280,11 @@ def test_invalid_bookings_are_422_and_text_nobody(booking_client, sms, body):
 # session. Here is the same override on forge's item route, which does use it
 # (`db.add(item)`, `db.commit()`):
 
+# %% [markdown]
+# **Predict, then run.** The next cell posts a valid item while the string stands in for the
+# session. Will the request get a 201, raise an exception into the cell, or get some other status
+# code? Decide, then run the cell.
+
 # %%
 from unittest import TestCase
 
@@ -505,6 +510,10 @@ def test_the_first_item_is_the_anvil():
     with TestClient(forge_app) as client:
         assert client.get("/forge/items/1").json()["name"] == "anvil"
 
+
+# %% [markdown]
+# **Predict, then run.** The first test set its override and failed again. What will the next
+# cell print for `forge_app.dependency_overrides` now? Decide, then run the cell.
 
 # %%
 print("after the run:", forge_app.dependency_overrides)

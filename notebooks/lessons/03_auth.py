@@ -136,6 +136,10 @@ show(forge.routers.admin.audit_log)
 # `admin_password`. Its username is the setting `admin_username`: read it from the settings
 # rather than typing it out.
 
+# %% [markdown]
+# **Predict, then run.** The next cell logs ada in twice: first with `json=`, then with `data=`.
+# What status code do you expect for the `json=` attempt, and why? Decide, then run the cell.
+
 # %%
 import jwt
 
@@ -171,6 +175,10 @@ print("admin's claims:", jwt.decode(admin_token, options={"verify_signature": Fa
 # The token is three base64url parts: a header, the claims (`sub` is the user id as a string,
 # `role`, `iat` when it was issued, `exp` when it expires, in seconds since 1970) and the
 # signature. Now the same admin-only route, asked by everyone we have:
+
+# %% [markdown]
+# **Predict, then run.** Before you run the next cell, write down the status code you expect for
+# each of the six askers, and which of the answers carry a `WWW-Authenticate` header.
 
 # %%
 FOREIGN_SECRET = "somebody-elses-secret-of-at-least-32-bytes"   # shorter HMAC keys make PyJWT complain

@@ -297,6 +297,11 @@ file_engine.dispose()
 # registration route only the duplicate check. The exercise asks you to test registration's
 # side effects yourself.
 
+# %% [markdown]
+# **Predict, then run.** Forge's lifespan still runs in these tests and loads its starter
+# catalogue. Will `test_the_list_shows_what_the_database_holds`, which expects only `file` and
+# `rasp`, pass? Decide, then run the cell.
+
 # %%
 # %%ipytest
 @pytest.fixture
@@ -592,6 +597,11 @@ with Session(working_engine) as db:                 # forge's own tables
 # | `DetachedInstanceError: Instance <User at 0x...> is not bound to a Session; attribute refresh operation cannot proceed` | an ORM object read after its session closed, with attributes that were expired by a commit |
 #
 # The last one is worth seeing, because it explains a setting in forge's session factory:
+
+# %% [markdown]
+# **Predict, then run.** The next cell commits a new user and closes the session twice, once with
+# `expire_on_commit=True` and once with `False`. After which of the two can it still read
+# `user.username`? Decide, then run the cell.
 
 # %%
 from sqlalchemy.orm.exc import DetachedInstanceError

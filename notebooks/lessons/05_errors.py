@@ -150,6 +150,11 @@ show(forge.errors)
 #
 # A quick look at what forge answers, on a few routes that need no set-up:
 
+# %% [markdown]
+# **Predict, then run.** For each of the three requests in the next cell, decide which status
+# code, which `error` code and which extra header (`WWW-Authenticate`, `Allow`) you expect. Then
+# run the cell.
+
 # %%
 from forge.main import create_app
 
@@ -262,9 +267,6 @@ def test_any_http_error_keeps_the_shape_and_its_headers(forge_app):
 #
 # Below, a tiny app with a route that crashes, and a test in the spirit of the article's
 # *unhandled exception fallback* test: it expects the generic 500 response a caller would get.
-# **This cell fails on purpose**: no response ever arrives. The route's own exception,
-# `RuntimeError: the furnace is cold`, comes out of the `client.get(...)` call and fails the test
-# before any assertion runs.
 
 # %%
 def make_crashing_app(debug: bool = False) -> FastAPI:
@@ -281,6 +283,11 @@ def make_crashing_app(debug: bool = False) -> FastAPI:
     return app
 
 
+# %% [markdown]
+# **Predict, then run.** This cell **fails on purpose**. Before you run it, decide where the test
+# fails (at the status-code assertion, at the traceback check, or before any assertion runs) and
+# with which error.
+
 # %% tags=["raises-exception"]
 # %%ipytest --tb=line
 def test_a_crash_becomes_a_500():
@@ -291,6 +298,9 @@ def test_a_crash_becomes_a_500():
 
 
 # %% [markdown]
+# No response ever arrives. The route's own exception, `RuntimeError: the furnace is cold`, comes
+# out of the `client.get(...)` call and fails the test before any assertion runs.
+#
 # `TestClient` takes an argument `raise_server_exceptions`, and it is **`True` by default**.
 # When an exception escapes the app, the client raises it again in your test instead of handing
 # you the 500 response. That is a deliberate choice: a test that crashes with the real exception

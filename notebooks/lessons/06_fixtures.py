@@ -188,6 +188,11 @@ def test_set_up_fails_with_finalizer(two_resources_with_finalizer):
     pass
 
 
+# %% [markdown]
+# **Predict, then run.** `test_body_fails` set up `with_yield` first and `with_finalizer` second.
+# In the record that the next cell prints, which of their two teardowns comes first? Decide, then
+# run the cell.
+
 # %%
 print("\n".join(events))
 
@@ -556,6 +561,11 @@ def make_workshop() -> FastAPI:
 # The chain, and two tests that use it. `--setup-show` prints the order: `workshop`, then
 # `registered_user` (which uses it), then `auth_headers` (which uses both); the teardown runs
 # the other way round.
+
+# %% [markdown]
+# **Predict, then run.** The first test asks for `workshop` itself, and so do `registered_user`
+# and `auth_headers`. How many `SETUP    F workshop` lines will `--setup-show` print for that
+# test? Decide, then run the cell.
 
 # %%
 # %%ipytest --setup-show

@@ -89,6 +89,10 @@ def test_slugify(title, slug):
 #
 # `--collect-only` lists the tests pytest would run, without running them:
 
+# %% [markdown]
+# **Predict, then run.** How many tests will pytest collect from the four functions in the next
+# cell? Count the last one carefully: it has two `parametrize` decorators. Then run the cell.
+
 # %%
 # %%ipytest --collect-only
 @pytest.mark.parametrize("text", ["x" * 300, {"name": "anvil"}, None],
@@ -341,6 +345,11 @@ def test_boundary_item_is_accepted(items_client, body):
 # default: it still accepts a few inputs that unambiguously represent the right value, and
 # rejects everything else. **Strict mode** (`strict=True` on a field, or
 # `model_config = ConfigDict(strict=True)` on a model) turns the conversions off.
+
+# %% [markdown]
+# **Predict, then run.** Before you run the next cell, decide what the default lax mode does with
+# three of its inputs: `"42"` for `count`, `4.5` for `count`, and `123` for `name`. Accepted (and
+# as what), or rejected?
 
 # %%
 from pydantic import ConfigDict

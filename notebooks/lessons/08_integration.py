@@ -481,6 +481,11 @@ print("naive:", response.status_code, response.headers.get("X-Trace-ID"), repr(r
 # runs. The middleware and an `async` task run on the portal's event loop; the `def` endpoint and
 # a `def` task run in worker threads; the test's thread only waits.
 
+# %% [markdown]
+# **Predict, then run.** Each of the two background tasks sleeps for 0.2 s. About how long will
+# the `post(...)` call take to return: next to nothing, about 0.2 s, or about 0.4 s? Decide, then
+# run the cell.
+
 # %%
 import asyncio
 import time
@@ -747,6 +752,11 @@ show(forge.routers.admin)
 #   cost of hashing a password (forge uses PBKDF2, tens of milliseconds each time);
 # - **the quick way**: override `require_admin` on *your test's own app*. A fresh app per test
 #   means the override can't leak into another test.
+
+# %% [markdown]
+# **Predict, then run.** The dashboard counts users and items. What will the anonymous request
+# get, and which counts will the app with an administrator and the app with the override show?
+# Decide, then run the cell.
 
 # %%
 from forge.config import Settings

@@ -138,6 +138,10 @@ async def test_with_an_unmarked_async_fixture(plain_fixture):
 # - on a fixture: `@pytest_asyncio.fixture(loop_scope="module")`;
 # - for every test by default: the ini option `asyncio_default_test_loop_scope`.
 
+# %% [markdown]
+# **Predict, then run.** The first two tests share the module's loop. Will the third, with the
+# default loop scope, run on that same loop or on one of its own? Decide, then run the cell.
+
 # %%
 # %%ipytest
 loops = []
@@ -229,8 +233,12 @@ async def test_with_anyios_plugin(ready):
 # process, with no server and no second thread. (`httpx2`, which `TestClient` uses on Starlette
 # 1.x, has the same two classes; this lesson uses `httpx`.)
 #
-# A notebook cell can `await` at the top level, so let's explore first. Forge's health check
-# answers. The catalogue, though, is a **500**:
+# A notebook cell can `await` at the top level, so let's explore first.
+
+# %% [markdown]
+# **Predict, then run.** The next cell talks to a new forge app through `AsyncClient` and
+# `ASGITransport`, with no `TestClient` anywhere. Will forge answer both requests, the health check
+# and the catalogue, normally? Decide, then run the cell.
 
 # %%
 import httpx
@@ -244,6 +252,8 @@ async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="h
     print("items: ", response.status_code, response.json())
 
 # %% [markdown]
+# Forge's health check answers. The catalogue, though, is a **500**.
+#
 # **`ASGITransport` never runs the lifespan.** It sends the app HTTP requests only, never the
 # startup and shutdown events, so forge never created its database, and the catalogue route fails
 # (forge's middleware turns the error into its JSON 500). The article's "AsyncClient, wired to your

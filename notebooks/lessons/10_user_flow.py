@@ -300,6 +300,11 @@ for name in ("tests/test_user_flow.py", "app/tests/utils.py", "tests/test_accoun
 # module alone, its second test alone, and the whole suite. Each run is a separate pytest
 # process; a small plugin (`report.py`) collects what happened so that we can print it tidily.
 
+# %% [markdown]
+# **Predict, then run.** The flow module defines two tests. How many will pytest report for it,
+# and in which of the three runs will the colleague's `test_registering_twice_is_409` pass?
+# Decide, then run the cell.
+
 # %%
 import json
 import subprocess
@@ -602,6 +607,10 @@ show(forge.security.create_access_token)
 #   reason: the token is still valid.
 #
 # The same account, with tokens issued at different times:
+
+# %% [markdown]
+# **Predict, then run.** Which of the three tokens in the next cell will `GET /forge/users/me`
+# accept with 200, and which will it refuse with 401? Decide, then run the cell.
 
 # %%
 from datetime import datetime, timedelta, timezone

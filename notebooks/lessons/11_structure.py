@@ -195,6 +195,11 @@ with TestClient(versions) as client:
 #   resolved **per request** through `get_settings`. The lifespan does not use dependencies, so
 #   it still reads the app's own settings.
 
+# %% [markdown]
+# **Predict, then run.** Both apps get the same test settings, one through the factory and one
+# through an override. For each app, which of the three values (health, OpenAPI version, admin
+# login) will follow those settings? Decide, then run the cell.
+
 # %%
 configured = Settings(version="9.9.9-test", admin_password="tongs-and-anvil")
 
@@ -355,6 +360,10 @@ show(forge.security.create_access_token)
 # A typical layout for forge: the root `conftest.py` builds the app through the factory and
 # cleans up after it; `admin/conftest.py` makes every client in that folder an administrator's.
 # The cell writes these files to a temporary folder and runs pytest on it.
+
+# %% [markdown]
+# **Predict, then run.** `admin/conftest.py` replaces `client` with an administrator's. Will
+# `test_the_dashboard_needs_a_token`, at the root, still get its 401? Decide, then run the cell.
 
 # %%
 import subprocess

@@ -304,6 +304,11 @@ print("exit status:", done.returncode, "(4 = usage error: no test ran)")
 # module-scoped client, one database for all tests, a fake session set in a test and never
 # removed.
 
+# %% [markdown]
+# **Predict, then run.** The suite shares one client, and so one database, and its last test
+# leaves a fake session behind. Run in the order it is written, how many of its five tests pass?
+# Decide, then run the cell.
+
 # %%
 suite_dir = tempfile.TemporaryDirectory(prefix="order-")
 suite = Path(suite_dir.name)
@@ -439,6 +444,10 @@ report(shuffled, keep=compact)
 # Before blaming another test, check that the failing test passes **on its own**
 # (`file::test`). A test that fails alone is simply broken, or depends on something only an
 # earlier test provides.
+
+# %% [markdown]
+# **Predict, then run.** The next cell runs each of the two failing tests on its own. Will they
+# pass alone, or fail as they did in the shuffled run? Decide, then run the cell.
 
 # %%
 victims = ["test_catalogue.py::test_first_item_is_the_anvil",

@@ -947,6 +947,11 @@ async def private(websocket: WebSocket):
 
 print("0.1 * 3 =", 0.1 * 3, "| round(0.1 * 3, 2) =", round(0.1 * 3, 2), "| True + True =", True + True)
 
+# %% [markdown]
+# **Predict, then run.** The bad inputs in the next cell include `{"celsius": True}`, for which
+# the test expects an error. Will that case pass, or does the thermometer convert `True` as the
+# number 1? Read `convert`, decide, then run the cell.
+
 # %%
 # %%ipytest
 @pytest.fixture
@@ -1069,6 +1074,10 @@ except DetachedInstanceError as error:
 # usual. What *does* hide a test is its name: only functions whose names start with `test_` (in
 # files named `test_*.py` or `*_test.py`) are collected. The cell writes a small test file with
 # such a block and a misnamed test, and runs pytest on it in a few ways.
+
+# %% [markdown]
+# **Predict, then run.** How many tests will `--collect-only` list for this file, and what will
+# `python test_health.py` do when it runs the `__main__` block? Decide, then run the cell.
 
 # %%
 import runpy
