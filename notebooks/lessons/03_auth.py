@@ -141,6 +141,8 @@ show(forge.routers.admin.audit_log)
 # What status code do you expect for the `json=` attempt, and why? Decide, then run the cell.
 
 # %%
+from contextlib import ExitStack
+
 import jwt
 
 from forge.config import Settings
@@ -150,8 +152,10 @@ ADMIN_PASSWORD = "open-the-forge-please"
 PASSWORD = "correct-horse-battery"
 
 demo_settings = Settings(admin_password=ADMIN_PASSWORD)
-demo = TestClient(create_app(demo_settings))
-demo.__enter__()   # a long-lived client for the demos of this lesson; tests use fixtures
+# A long-lived client for the demos of this lesson (tests use fixtures): an ExitStack keeps its
+# `with` open across cells, and closing the stack later runs the app's shutdown.
+demo_lifetime = ExitStack()
+demo = demo_lifetime.enter_context(TestClient(create_app(demo_settings)))
 
 registered = demo.post("/forge/users", json={"username": "ada", "email": "ada@example.com",
                                              "password": PASSWORD})
@@ -599,9 +603,10 @@ print(f"POST /token (login):                {logging_in:8.0f} µs = {logging_in 
 # | no token, garbage, forged signature, expired token, the `WWW-Authenticate` header | no override: real requests with bad credentials |
 # | login, and that issued tokens are accepted and map to the right user | no override: register, `POST /token`, use the token |
 # | a route for a stored user, when logging in is beside the point | no override: a token from `create_access_token` |
+# | a limit per user (rate limits, quotas) | override `get_current_user` and vary the user between requests: the same user reaches the limit, another user does not |
 
 # %%
-demo.__exit__(None, None, None)   # the demo client is done: run its shutdown
+demo_lifetime.close()   # the demo client is done: its `with` ends and the app shuts down
 
 # %% [markdown]
 # ## 9. Ownership: your profile, not somebody else's

@@ -747,7 +747,8 @@ show(forge.routers.admin)
 # counts users and items:
 #
 # - **the real way**: create the app with `Settings(admin_password=...)`, and the lifespan creates
-#   an administrator called `forgemaster`. Log in with the OAuth2 password form at `POST /token`
+#   an administrator named by `admin_username` (read it from the same settings object rather than
+#   writing `forgemaster` into the test). Log in with the OAuth2 password form at `POST /token`
 #   and send the token as `Authorization: Bearer ...`. This exercises authentication too, at the
 #   cost of hashing a password (forge uses PBKDF2, tens of milliseconds each time);
 # - **the quick way**: override `require_admin` on *your test's own app*. A fresh app per test
@@ -762,8 +763,9 @@ show(forge.routers.admin)
 from forge.config import Settings
 from forge.dependencies import require_admin
 
-with TestClient(create_app(Settings(admin_password="tongs-and-hammer"))) as client:
-    login = client.post("/token", data={"username": "forgemaster", "password": "tongs-and-hammer"})
+admin = Settings(admin_password="tongs-and-hammer")  # the name comes from the settings too
+with TestClient(create_app(admin)) as client:
+    login = client.post("/token", data={"username": admin.admin_username, "password": admin.admin_password})
     token = login.json()["access_token"]
     print("anonymous:", client.get("/forge/admin/dashboard").status_code)
     print("with a token:", client.get("/forge/admin/dashboard", headers={"Authorization": f"Bearer {token}"}).json())

@@ -206,7 +206,8 @@ configured = Settings(version="9.9.9-test", admin_password="tongs-and-anvil")
 
 def observe(app: FastAPI) -> dict:
     with TestClient(app) as client:
-        token = client.post("/token", data={"username": "forgemaster", "password": "tongs-and-anvil"})
+        token = client.post("/token", data={"username": configured.admin_username,
+                                            "password": configured.admin_password})
         return {"health": client.get("/forge/health").json()["version"],
                 "openapi": client.get("/openapi.json").json()["info"]["version"],
                 "admin can log in": token.status_code == 200}
