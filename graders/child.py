@@ -18,7 +18,6 @@ import gc
 import json
 import os
 import sys
-import tempfile
 
 import pytest
 
@@ -369,7 +368,7 @@ def run_job(sock, prepared: Prepared | None, contained: bool) -> None:
         os.sched_setaffinity(0, {command["cpu"]})
     if contained or command.get("uid") is not None:
         sandbox.drop_privileges(command.get("uid"))
-    scratch = SCRATCH if contained else tempfile.mkdtemp(prefix="graders-job-")
+    scratch = SCRATCH if contained else command["scratch"]  # the worker's, removed by it
     write_scratch(scratch, command["suite"], command.get("pyc"))
     os.chdir(scratch)
     scrub_environment(scratch)

@@ -26,6 +26,7 @@ from graders.exercises import Variant
 # Seconds for grading one suite, whatever it does: inside nbgrader's per-cell limit
 # (c.Execute.timeout in nbgrader_config.py).
 BUDGET = 240.0
+CLOSE_SECONDS = 5.0  # for a worker told to end to stop its jobs and remove its files
 ROOT = Path(__file__).resolve().parent.parent
 PASSING = {"passed", "skipped"}  # a skip neither breaks validity nor catches anything
 
@@ -226,14 +227,18 @@ class WorkerProcess:
                     waiting.discard(message.get("id"))
 
     def close(self) -> None:
-        if self.process.poll() is None:
+        """End the worker: told by the end of its input, it stops its jobs and removes its
+        files; killed only if it does not end by itself."""
+        try:
+            self.process.stdin.close()
+            self.process.wait(timeout=CLOSE_SECONDS)
+        except (OSError, subprocess.TimeoutExpired):
             self.process.kill()
-        self.process.wait()
-        for stream in (self.process.stdin, self.process.stdout):
-            try:
-                stream.close()
-            except OSError:
-                pass
+            self.process.wait()
+        try:
+            self.process.stdout.close()
+        except OSError:
+            pass
 
 
 def _record(result: RunResult, event: dict) -> None:

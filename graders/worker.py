@@ -619,12 +619,16 @@ class Worker:
                 uid = self.uid_base + random.SystemRandom().randrange(1 << 20)
             self.used_uids.add(uid)
             command["uid"] = uid
+        if not self.contained:  # no private /tmp: a scratch directory the worker removes at the end
+            command["scratch"] = tempfile.mkdtemp(prefix="graders-job-")
+            if "uid" in command:
+                os.chown(command["scratch"], command["uid"], command["uid"])
         return command
 
     def start(self, job_id, spec: dict) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         command = self.command(spec)
-        spec = {**spec, "uid": command.get("uid"), "cpu": command.get("cpu")}
+        spec = {**spec, "uid": command.get("uid"), "cpu": command.get("cpu"), "scratch": command.get("scratch")}
         popen = pidfd = pid = None
         if self.use_fork:
             zygote = self.zygote(spec["variant"]["sources"])
@@ -634,6 +638,8 @@ class Worker:
                 self.zygotes.pop(key).close()
                 theirs.close()
                 ours.close()
+                if spec["scratch"]:
+                    shutil.rmtree(spec["scratch"], ignore_errors=True)
                 self.emit(id=job_id, end={"reason": "died", "test": None,
                                           "message": "the app could not be prepared for this run"})
                 return
@@ -716,6 +722,8 @@ class Worker:
                 except OSError:
                     pass
             job.popen.wait()
+        if job.spec.get("scratch"):
+            shutil.rmtree(job.spec["scratch"], ignore_errors=True)
         job.socket.close()
         test = job.test if reason in ("timeout", "died", "cancelled") else None
         message = message if test or reason != "died" or not job.collected else "ended its test process between two tests"
@@ -747,10 +755,12 @@ class Worker:
             for key, _ in self.selector.select(timeout):
                 if key.fd == stdin.fileno():
                     data = os.read(key.fd, 1 << 16)
-                    if not data:
+                    if not data:  # the grader is done with this worker: stop, clean up, exit
                         open_input = False
                         self.selector.unregister(key.fd)
                         self.waiting.clear()
+                        for job in list(self.running.values()):
+                            self.end(job, "cancelled")
                         continue
                     incoming += data
                     *lines, incoming = incoming.split(b"\n")

@@ -2,6 +2,8 @@
 import json
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 from graders.build import ROOT
 from graders.exercises import all_exercises
@@ -23,8 +25,14 @@ def test_list_json_names_every_exercise_with_its_section_and_variants():
         assert row["defects"] >= 5 and row["wheats"] >= 2, row
 
 
+def graders_files() -> set[Path]:
+    return set(Path(tempfile.gettempdir()).glob("graders-*"))
+
+
 def test_check_json_has_the_documented_fields():
+    before = graders_files()
     result = graders("check", "ex01_testclient", str(SUITES / "weak.py"), "--json")
+    assert graders_files() <= before  # the worker and its jobs removed what they made
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert {"exercise", "score", "valid", "caught", "tests", "defects", "errors"} <= set(report)

@@ -3,6 +3,7 @@ machine's other processes and the next learner's grading are untouched, and noth
 start outlives their grading."""
 import hashlib
 import os
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -114,11 +115,20 @@ def test_a_memory_bomb_fails_its_own_tests(ex01_quick):
     assert set(invalid(report)) == {"test_all_at_once", "test_bit_by_bit"}
 
 
+def leftovers() -> set[str]:
+    """Cgroup directories and job scratch directories the grader could leave on the machine."""
+    cgroups = {str(p) for p in Path("/sys/fs/cgroup").glob("**/graders-*") if p.is_dir()} \
+        if Path("/sys/fs/cgroup").is_dir() else set()
+    return cgroups | {str(p) for p in Path(tempfile.gettempdir()).glob("graders-job-*")}
+
+
 @separated
 def test_a_fork_bomb_is_stopped_and_leaves_nothing_behind(ex01_quick):
+    before = leftovers()
     report = grade(ex01_quick, hostile("fork_bomb"))
     assert set(invalid(report)) == {"test_fork_bomb"}
     assert eventually(lambda: job_processes() == [])
+    assert eventually(lambda: leftovers() <= before), leftovers() - before
 
 
 def test_a_flood_of_output_costs_only_the_flooding_test(ex01):
