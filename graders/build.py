@@ -79,10 +79,10 @@ def lessons() -> list[Lesson]:
         text = source.read_text()
         title = next((line[4:].strip() for line in text.splitlines() if line.startswith("# # ")), source.stem)
         minutes = max(10, 5 * round(len(text.split()) / WORDS_A_MINUTE / 5))
-        path = f"course/{source.stem}.ipynb"
-        exercises = sorted((e for e in all_exercises().values() if e.lesson == path),
-                           key=lambda e: e.id)
-        found.append(Lesson(source.stem, title, minutes, exercises))
+        lesson = Lesson(source.stem, title, minutes, [])
+        lesson.exercises = sorted((e for e in all_exercises().values() if e.lesson == lesson.path),
+                                  key=lambda e: e.id)
+        found.append(lesson)
     return found
 
 

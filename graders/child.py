@@ -167,12 +167,14 @@ def _status(status: int) -> str:
 class WatchedOverrides(dict):
     """forge.main.app.dependency_overrides, noting where each override is removed from."""
 
-    removals: list
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.removals: list[tuple] = []  # (code, line, name), reset for every test
 
     def _note(self, keys) -> None:
-        frame = sys._getframe(2)
+        frame = sys._getframe(2)  # the caller of __delitem__, pop, popitem or clear
         for key in keys:
-            getattr(self, "removals", []).append((frame.f_code, frame.f_lineno, getattr(key, "__name__", repr(key))))
+            self.removals.append((frame.f_code, frame.f_lineno, getattr(key, "__name__", repr(key))))
 
     def __delitem__(self, key):
         self._note([key])
@@ -237,9 +239,7 @@ def _removed_in_body(item, removals: list) -> list[str]:
 
 def _leaked_overrides() -> list[str]:
     """Dependency overrides a test left on the module-level app after its teardown."""
-    main = sys.modules.get("forge.main")
-    app = getattr(main, "app", None)
-    overrides = getattr(app, "dependency_overrides", None) or {}
+    overrides = getattr(_app(), "dependency_overrides", None) or {}
     return sorted(getattr(key, "__name__", repr(key)) for key in overrides)
 
 

@@ -20,9 +20,8 @@ import os
 import sys
 from pathlib import Path
 
-from graders.build import ROOT
+from graders.build import ROOT, START_PAGE
 
-START_PAGE = "START.ipynb"
 # What learners do not need to see: instructor and developer files (glob patterns on names).
 MACHINERY = ["benchmarks", "graders", "notebooks", "solutions", "tests", "*.egg-info", "Makefile",
              "pyproject.toml", "environment.yml", "nbgrader_config.py", "AUTHORING.md",

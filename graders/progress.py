@@ -14,7 +14,7 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
-from graders.build import ROOT
+from graders.build import ROOT, exercise_path
 
 
 def path() -> Path:
@@ -94,7 +94,7 @@ class Progress:
         rows = []
         for ex in self.exercises:
             entry = self.entries.get(ex.id)
-            notebook = ROOT / "exercises" / ex.id / f"{ex.id}.ipynb"
+            notebook = ROOT / exercise_path(ex)
             link = f'<a href="{e(os.path.relpath(notebook, self.here))}">{e(ex.id)}</a>'
             if entry is None:
                 cells = '<td colspan="3" style="opacity:.6">not checked yet</td>'
