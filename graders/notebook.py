@@ -83,19 +83,23 @@ def _grade(exercise: str):
 def check(exercise: str, hints: int = 0) -> None:
     """Grade the last %%ipytest cell you ran, show what it catches (and hints, if asked), and
     keep the result in your progress if it is your best."""
+    if os.environ.get("NBGRADER_EXECUTION"):  # autograde or validate: the grade cell grades
+        print("Feedback is not computed while nbgrader runs this notebook.")
+        return
+    try:  # an Interrupt may come at any moment of it
+        _check(exercise, hints)
+    except KeyboardInterrupt:
+        print("Grading stopped: you interrupted it. Run this cell again to grade your suite.")
+
+
+def _check(exercise: str, hints: int) -> None:
     from IPython.display import display
 
     from graders.feedback import Feedback
     from graders.progress import record
 
-    if os.environ.get("NBGRADER_EXECUTION"):  # autograde or validate: the grade cell grades
-        print("Feedback is not computed while nbgrader runs this notebook.")
-        return
     try:
         report = _grade(exercise)
-    except KeyboardInterrupt:
-        print("Grading stopped: you interrupted it. Run this cell again to grade your suite.")
-        return
     except SuiteError as error:
         print(f"Nothing to grade yet: {error}")
         return
