@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import filecmp
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -34,6 +35,10 @@ COURSE_MAP = "COURSE MAP"  # the start page's cell that the course map replaces
 OUTPUT_DIRS = ("course", "solutions", "exercises")
 WORDS_A_MINUTE = 130  # reading prose and code, and running the cells
 MINUTES_A_DEFECT = 5  # an exercise: about five minutes for each planted defect to catch
+# A lesson's optional depth: a section whose heading starts with this (e.g. "## Deep dive: the
+# event loop") runs to the next heading of its level or above. The main path skips it, and
+# JupyterLab opens it folded.
+DEEP_DIVE = "Deep dive"
 
 
 class BuildError(RuntimeError):
@@ -51,6 +56,9 @@ def to_notebook(source: Path, target: Path, first: list | None = None, last: lis
             if cell.source.strip() == COURSE_MAP:
                 cell.source = map_cell
     notebook.cells = (first or []) + notebook.cells + (last or [])
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown" and _heading(cell.source)[1]:
+            cell.metadata["jp-MarkdownHeadingCollapsed"] = True  # JupyterLab opens it folded
     for number, cell in enumerate(notebook.cells):
         cell.id = f"cell-{number:02d}"  # stable ids: rebuilding changes nothing
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -58,11 +66,52 @@ def to_notebook(source: Path, target: Path, first: list | None = None, last: lis
     nbformat.write(notebook, target)
 
 
+def _heading(source: str) -> tuple[int, bool]:
+    """A markdown cell's heading level (0 if it does not start with one) and whether it opens
+    a deep dive."""
+    first = source.lstrip().split("\n", 1)[0]
+    level = len(first) - len(first.lstrip("#"))
+    if not level or not first[level:].startswith(" "):
+        return 0, False
+    title = re.sub(r"^\d+\.\s*", "", first[level:].strip())  # "## 7. Deep dive: ..." too
+    return level, title.startswith(DEEP_DIVE)
+
+
+def deep_dive_cells(cells) -> set[int]:
+    """The indices of the cells that belong to deep dives: from a deep-dive heading to the next
+    heading of the same level or above."""
+    inside: set[int] = set()
+    dive_level = 0
+    for index, cell in enumerate(cells):
+        level, opens = _heading(cell.source) if cell.cell_type == "markdown" else (0, False)
+        if level and dive_level and level <= dive_level:
+            dive_level = 0
+        if opens and not dive_level:
+            dive_level = level
+        if dive_level:
+            inside.add(index)
+    return inside
+
+
+def main_path(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The notebook without its deep dives: what a learner in a hurry reads and runs."""
+    short = nbformat.from_dict(notebook)
+    skipped = deep_dive_cells(notebook.cells)
+    short.cells = [cell for index, cell in enumerate(notebook.cells) if index not in skipped]
+    return short
+
+
+def reading_minutes(cells) -> int:
+    words = sum(len(cell.source.split()) for cell in cells)
+    return 5 * round(words / WORDS_A_MINUTE / 5)
+
+
 @dataclass
 class Lesson:
     stem: str
     title: str  # "Lesson 1 · TestClient: ..."
-    minutes: int
+    minutes: int  # the main path
+    deep_minutes: int  # the deep dives
     exercises: list  # graders.exercises.Exercise, in id order
 
     @property
@@ -76,10 +125,13 @@ def lessons() -> list[Lesson]:
 
     found = []
     for source in sorted((ROOT / LESSON_SOURCES).glob("*.py")):
+        notebook = jupytext.read(source, fmt="py:percent")
         text = source.read_text()
         title = next((line[4:].strip() for line in text.splitlines() if line.startswith("# # ")), source.stem)
-        minutes = max(10, 5 * round(len(text.split()) / WORDS_A_MINUTE / 5))
-        lesson = Lesson(source.stem, title, minutes, [])
+        dives = deep_dive_cells(notebook.cells)
+        minutes = max(10, reading_minutes(c for i, c in enumerate(notebook.cells) if i not in dives))
+        deep = reading_minutes(c for i, c in enumerate(notebook.cells) if i in dives)
+        lesson = Lesson(source.stem, title, minutes, deep, [])
         lesson.exercises = sorted((e for e in all_exercises().values() if e.lesson == lesson.path),
                                   key=lambda e: e.id)
         found.append(lesson)
@@ -93,13 +145,16 @@ def exercise_path(exercise) -> str:
 def course_map(course: list[Lesson]) -> str:
     rows = ["## The course map", "",
             "Times are rough: a lesson at about %d words a minute, an exercise at about %d minutes "
-            "for each planted defect." % (WORDS_A_MINUTE, MINUTES_A_DEFECT), "",
+            "for each planted defect. A lesson's main path comes first; its *deep dives* "
+            "(folded, marked \u201cDeep dive\u201d) are optional, for now or for later."
+            % (WORDS_A_MINUTE, MINUTES_A_DEFECT), "",
             "| | lesson | time | exercise | time |", "| --- | --- | --- | --- | --- |"]
     for number, lesson in enumerate(course, start=1):
         name = lesson.title.split(" · ", 1)[-1]
         exercises = "<br>".join(f"[{e.title}]({exercise_path(e)})" for e in lesson.exercises) or "none"
         times = "<br>".join(f"{MINUTES_A_DEFECT * len(e.chaffs)} min" for e in lesson.exercises)
-        rows.append(f"| {number} | [{name}]({lesson.path}) | {lesson.minutes} min | {exercises} | {times} |")
+        time = f"{lesson.minutes} min" + (f" (+{lesson.deep_minutes} deep dives)" if lesson.deep_minutes else "")
+        rows.append(f"| {number} | [{name}]({lesson.path}) | {time} | {exercises} | {times} |")
     total = sum(lesson.minutes for lesson in course) + sum(
         MINUTES_A_DEFECT * len(e.chaffs) for lesson in course for e in lesson.exercises)
     rows += ["", f"In all about {round(total / 60)} hours. Take them in order: each exercise builds on "
