@@ -1,8 +1,9 @@
 """nbgrader configuration for the course (run nbgrader commands from this directory)."""
 
-from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteKernelspec
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, DeduplicateIds, GetGrades, OverwriteKernelspec
 
-from graders.nbgrader_plugins import RequireSandbox, RobustOverwriteCells
+from graders.nbgrader_plugins import HideGraderSource, RequireSandbox, RobustOverwriteCells
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
@@ -14,6 +15,8 @@ c.CourseDirectory.release_directory = "exercises"
 # The hidden grade cell runs the learner's suite against every variant of the app; the grader
 # gives up after graders.runner.BUDGET seconds (240), inside this per-cell limit.
 c.Execute.timeout = 300
+# The kernel's own notice that it talks over local TCP, once per submission, is not news.
+c.Execute.extra_arguments = ["--IPKernelApp.log_level=ERROR"]
 
 # A learner who deleted the hidden grade cell gets it back (graded as usual) instead of a
 # submission flagged for manual grading; a pasted copy of a grade cell counts once. nbgrader's
@@ -24,6 +27,10 @@ c.OverwriteCells.add_missing_cells = True
 c.Autograde.sanitize_preprocessors = [
     RequireSandbox, ClearOutput, DeduplicateIds, OverwriteKernelspec, RobustOverwriteCells, CheckCellMetadata,
 ]
+
+# The learners' feedback shows what the grade cell found (every defect caught or missed, each
+# invalid test and why, the first hint for each missed defect), not the grade cell's code.
+c.GenerateFeedback.preprocessors = [GetGrades, HideGraderSource, CSSHTMLHeaderPreprocessor]
 
 # Planted defects and correct versions kept out of the learners' copy (same TOML format as
 # graders/exercises/, one EXERCISE_ID.toml per exercise); the environment variable

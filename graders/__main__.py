@@ -1,4 +1,4 @@
-"""Command line: python -m graders {list,check,verify,build} (also installed as `graders`)."""
+"""Command line: python -m graders {list,check,verify,build,autograde,report} (also installed as `graders`)."""
 from __future__ import annotations
 
 import argparse
@@ -76,6 +76,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--check", action="store_true", help="only report what is out of date")
     p.add_argument("names", nargs="*", help="only these sources, by file name without .py")
     p.set_defaults(run=lambda args: __import__("graders.build").build.main(args))
+
+    p = sub.add_parser("autograde", help="grade every submission of a class into nbgrader's gradebook "
+                       "(run from the course directory)")
+    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="only these (default: all submitted)")
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="test runs at once (default: one per CPU); with --scheduler local, Dask workers")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="grade on this Dask scheduler (tcp://host:8786), or `local` for a LocalCluster here")
+    p.set_defaults(run=lambda args: __import__("graders.autograde").autograde.main(args))
 
     args = parser.parse_args(argv)
     try:

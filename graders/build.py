@@ -228,11 +228,15 @@ def build(target: Path, only: set[str] | None = None) -> list[Path]:
     return built
 
 
+def tools_path() -> str:
+    """PATH with this environment's tools first: nbgrader runs `alembic` and `jupyter` by
+    name, and must find them even without an activated venv."""
+    return os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", os.defpath)])
+
+
 def nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
     """Run an nbgrader command in `course` with this environment's tools on PATH."""
-    env = dict(os.environ)
-    # nbgrader runs `alembic` and `jupyter` by name: find them even without an activated venv.
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", os.defpath)])
+    env = dict(os.environ, PATH=tools_path())
     result = subprocess.run([sys.executable, "-m", "nbgrader", *args, "--log-level=ERROR"],
                             cwd=course, capture_output=True, text=True, env=env)
     if result.returncode != 0:

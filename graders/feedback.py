@@ -14,6 +14,8 @@ PLACEHOLDER_NOTE = ("the placeholder `raise NotImplementedError()` is still in y
 UNPROTECTED = ("this machine cannot create Linux namespaces, so your tests ran without a sandbox "
                "(they could reach your files and processes).")
 ZERO_NOTE = "0 until every test passes on a correct app"
+# The whole report, as data, in the autograder's output: the class report reads it there.
+REPORT_MIME = "application/vnd.fastapi-testing.report+json"
 
 
 @dataclass
@@ -196,3 +198,11 @@ class Feedback:
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
         return {"text/plain": self.text(), "text/html": to_html(self.content)}
+
+
+def graded(report) -> dict:
+    """What the autograder's cell shows, as a display bundle: the learner's feedback with the
+    first hint for each missed defect (the feedback HTML shows it), and the report as data."""
+    bundle = Feedback(report, hints=1)._repr_mimebundle_()
+    bundle[REPORT_MIME] = report.to_json()
+    return bundle

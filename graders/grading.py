@@ -30,10 +30,14 @@ process of its own.
 from __future__ import annotations
 
 import hashlib
+import queue
+import threading
 from dataclasses import asdict, dataclass, field
+from typing import Callable
 
 from graders.exercises import REFERENCE, Exercise, Variant
-from graders.runner import BUDGET, Run, Runner, TestResult, ordered, prepare as prepare_worker
+from graders.runner import (BUDGET, Run, Runner, Task, TestResult, WorkerProcess, default_parallel, ordered,
+                            prepare as prepare_worker)
 
 IN_ORDER, SHUFFLED, REVERSED, ALONE = "in order", "shuffled", "reversed", "alone"
 ORDERS = (IN_ORDER, SHUFFLED, REVERSED)  # the commands a correct app and a defect may both get
@@ -436,11 +440,39 @@ def grade(exercise: Exercise, suite_source: str, *, runner: Runner | None = None
     runner = runner or Runner()
     grading = Grading(exercise, suite_source)
     runner.execute(grading.start(), grading.react)
-    report = grading.report(runner.out_of_time, runner.sandbox)
-    if runner.out_of_time:
-        report.valid, report.score = False, 0.0
-    return report
+    return grading.report(runner.out_of_time, runner.sandbox)
 
+
+class Pool:
+    """Grades many suites at once, each as `grade` would, on one warm worker of its own: the
+    runs of every suite in hand share the worker's `jobs` places, so that the CPUs stay busy
+    while any suite waits for its next runs. A worker that dies is replaced; the suites it
+    was running report it."""
+
+    def __init__(self, jobs: int | None = None, budget: float = BUDGET):
+        self.jobs, self.budget = jobs or default_parallel(), budget
+        self.incoming: queue.Queue = queue.Queue()
+        self.worker = WorkerProcess(self.jobs)
+        self.thread = threading.Thread(target=self._serve, name="graders-pool", daemon=True)
+        self.thread.start()
+
+    def submit(self, exercise: Exercise, suite_source: str, done: Callable[[Report], None]) -> None:
+        """Grade the suite; `done` gets its report, from the pool's thread."""
+        grading = Grading(exercise, suite_source)
+
+        def finished(task: Task) -> None:
+            done(grading.report(task.out_of_time, self.worker.sandbox))
+
+        self.incoming.put(Task(grading.start(), grading.react, self.budget, finished))
+
+    def _serve(self) -> None:
+        while self.worker.drive([], self.incoming):
+            self.worker = WorkerProcess(self.jobs)  # it died under load: go on with a new one
+
+    def close(self) -> None:
+        self.incoming.put(None)
+        self.thread.join()
+        self.worker.close()
 
 def prepare(exercise: Exercise):
     """Start the grading worker now, in the background, with the exercise's variants imported:

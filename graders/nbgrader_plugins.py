@@ -15,16 +15,19 @@ It also repairs three ways nbgrader 0.9.6 fails a learner's whole submission:
 - a cell carries nbgrader metadata with a grade id the source does not have: OverwriteCells
   drops the id and add_missing_task_cells fails on it (KeyError).
 
+`HideGraderSource` keeps the hidden grade cell's code out of the learners' feedback.
+
 `RequireSandbox` refuses to autograde on a machine where the grader cannot contain learner
 code (graders.sandbox), unless the instructor opts in with GRADERS_ALLOW_UNPROTECTED=1.
 """
 import os
 
-from nbgrader.api import Gradebook
+from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor, OverwriteCells
 
 from graders.suites import ANSWER_CELL, MAGIC
 
+HIDDEN_TESTS = "### BEGIN HIDDEN TESTS"
 NOT_RUN = "# (the autograder runs only the exercise's own cells: this one was left out)\n"
 
 
@@ -47,6 +50,20 @@ class RobustOverwriteCells(OverwriteCells):
             source = gradebook.find_notebook(resources["nbgrader"]["notebook"], resources["nbgrader"]["assignment"])
             return ({cell.name for cell in source.source_cells},
                     {cell.name for cell in source.source_cells if cell.locked})
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        # A locked cell with hidden tests never matches its source in a submission (the
+        # release leaves the tests out), and nbgrader restores it with a warning for every
+        # submission: restore it quietly. Other locked cells that changed are still reported.
+        grade_id = (cell.metadata.get("nbgrader") or {}).get("grade_id")
+        if grade_id is not None:
+            try:
+                source = self.gradebook.find_source_cell(grade_id, self.notebook_id, self.assignment_id)
+            except MissingEntry:
+                source = None
+            if source is not None and source.locked and HIDDEN_TESTS in source.source:
+                cell.source = source.source
+        return super().preprocess_cell(cell, resources, cell_index)
 
     def add_missing_grade_cells(self, nb, resources):
         """Put each missing grade cell back after the nearest cell that came before it in the
@@ -98,4 +115,16 @@ class RequireSandbox(NbGraderPreprocessor):
                 "Windows, or a container that forbids them), so a submission's tests could reach "
                 "your files, your processes and other students' grades. Grade on a Linux machine, "
                 "or set GRADERS_ALLOW_UNPROTECTED=1 to grade here anyway.")
+        return nb, resources
+
+
+class HideGraderSource(NbGraderPreprocessor):
+    """Feedback: the autograder's cells show their result (the learner's feedback), not the
+    code that computed it."""
+
+    def preprocess(self, nb, resources):
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader") or {}
+            if cell.cell_type == "code" and meta.get("grade") and meta.get("locked") and not meta.get("solution"):
+                cell.source = "# The autograder's cell: what it found is below."
         return nb, resources

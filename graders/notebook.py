@@ -35,7 +35,7 @@ def setup(raise_on_error: bool = True, async_tests: bool = False, exercise: str 
     current = os.environ.get("PYTEST_ADDOPTS", "")
     if quiet not in current:
         os.environ["PYTEST_ADDOPTS"] = f"{current} {quiet}".strip()
-    if exercise is not None:
+    if exercise is not None and not os.environ.get("NBGRADER_EXECUTION"):
         from graders.exercises import get_exercise
         from graders.grading import prepare
 
@@ -125,16 +125,24 @@ def progress() -> None:
 def score(exercise: str, points: float) -> float:
     """The autograder's value for this exercise: `points` times the share of defects caught.
 
-    It always returns a number between 0 and `points` and never writes to stderr: nbgrader
-    gives 0 to a cell that writes to stderr and full marks to one whose value is not a number.
+    It shows the learner's feedback (with the whole report as data, for the class report),
+    always returns a number between 0 and `points` and never writes to stderr: nbgrader gives
+    0 to a cell that writes to stderr and full marks to one whose value is not a number.
     """
+    from IPython.display import display
+
+    from graders.feedback import graded
+    from graders.runner import stop_workers
+
     try:
         report = _grade(exercise)
         value = float(report.score)
-        print(f"Caught {report.caught} of {len(report.defects)} planted defects"
-              + ("" if report.valid else "; the suite is not valid, so it scores 0"))
+        display(graded(report), raw=True)
     except Exception as error:  # any failure is a zero for this learner, never a crash
         print(f"Could not grade the suite: {error}")
         value = 0.0
+    finally:
+        if os.environ.get("NBGRADER_EXECUTION"):
+            stop_workers()  # the kernel's last cell: end its worker now, or nbclient waits for it
     value = min(max(value, 0.0), 1.0) if value == value else 0.0  # NaN -> 0
     return round(points * value, 2)

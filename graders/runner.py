@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import queue
 import random
 import selectors
 import subprocess
@@ -56,6 +57,22 @@ class RunResult:
     cleanups: dict[str, list[str]] = field(default_factory=dict)  # test -> overrides it removed in its body
     end: str = ""  # completed, stopped, timeout, died, cancelled
     stopped_at: str | None = None  # the test that hung or ended the process
+
+
+@dataclass(eq=False)
+class Task:
+    """One grading's share of a worker: its first runs, what comes after each run ends, its
+    time budget in seconds (counted from when its runs are sent), and what to do once no run
+    of it is left."""
+
+    runs: list
+    react: Callable
+    budget: float
+    done: Callable = lambda task: None
+    out_of_time: bool = False
+    budget_end: float = 0.0
+    jobs: set = field(default_factory=set)
+    number: int = 0  # the worker starts the waiting jobs of the task with fewest running first
 
 
 @dataclass(eq=False)
@@ -124,6 +141,7 @@ class WorkerProcess:
         self.selector.register(self.process.stdout, selectors.EVENT_READ)
         self.buffer = b""
         self.next_id = 0
+        self.next_task = 0
         self.lock = threading.Lock()
         self.thread = threading.current_thread()  # see prepare()
         try:
@@ -158,55 +176,104 @@ class WorkerProcess:
     def execute(self, runs: list[Run], react: Callable[[Run], list[Run]], budget_end: float) -> bool:
         """Run these runs and those `react` asks for as each one ends, until none is left or
         the budget is spent (then the rest is cancelled). Whether the budget ran out."""
+        task = Task(runs, react, budget_end - time.monotonic())
         with self.lock:  # one caller at a time reads the worker's answers
-            return self._execute(runs, react, budget_end)
+            self.drive([task])
+        return task.out_of_time
 
-    def _execute(self, runs: list[Run], react, budget_end: float) -> bool:
-        pending: dict[int, Run] = {}
-        out_of_time = False
+    def drive(self, tasks: list[Task], incoming: queue.Queue | None = None) -> bool:
+        """Run the tasks side by side, and those that arrive on `incoming` (until it yields
+        None), sharing the worker's places; each task's `done` is called as it ends. Whether
+        `incoming` may still bring tasks (the worker died first)."""
+        pending: dict[int, tuple[Task, Run]] = {}
+        active: list[Task] = []
+        more = incoming is not None
+        cancelled_at = None  # when a task out of time had its jobs cancelled
 
-        def submit(batch: list[Run]) -> None:
+        def submit(task: Task, batch: list[Run]) -> None:
             batch = list(batch)
             random.SystemRandom().shuffle(batch)  # start order tells the jobs nothing
             for run in batch:
                 self.next_id += 1
-                pending[self.next_id] = run
-                self._send({"id": self.next_id, "job": run.job()})
+                pending[self.next_id] = (task, run)
+                task.jobs.add(self.next_id)
+                self._send({"id": self.next_id, "job": {**run.job(), "task": task.number}})
+
+        def begin(task: Task) -> None:
+            self.next_task += 1
+            task.number = self.next_task
+            task.budget_end = time.monotonic() + task.budget
+            active.append(task)
+            submit(task, task.runs)
+            finish_if_done(task)
+
+        def finish_if_done(task: Task) -> None:
+            if not task.jobs and task in active:
+                active.remove(task)
+                task.done(task)
 
         try:
-            submit(runs)
-            while pending:
-                if not out_of_time and time.monotonic() >= budget_end:
-                    out_of_time = True  # the rest is cancelled, and the report says so
-                    for job_id in pending:
-                        self._send({"cancel": job_id})
-                message = self._next(budget_end if not out_of_time else time.monotonic() + 30)
+            for task in tasks:
+                begin(task)
+            while active or more:
+                while more:
+                    try:
+                        task = incoming.get(block=not active, timeout=None if active else 0.5)
+                    except queue.Empty:
+                        break
+                    if task is None:
+                        more = False
+                    else:
+                        begin(task)
+                now = time.monotonic()
+                for task in active:
+                    if not task.out_of_time and now >= task.budget_end:
+                        task.out_of_time = True  # the rest is cancelled, and the report says so
+                        cancelled_at = cancelled_at or now
+                        for job_id in task.jobs:
+                            self._send({"cancel": job_id})
+                if not active:
+                    continue
+                ends = [t.budget_end for t in active if not t.out_of_time]
+                wait_until = min(ends + [now + (0.05 if more else 1.0)])
+                message = self._next(wait_until)
                 if message is None:
-                    if out_of_time:
+                    if cancelled_at and now - cancelled_at > 30:
                         raise WorkerDied("the grading worker does not stop its jobs")
                     continue
-                run = pending.get(message.get("id"))
-                if run is None:
+                task, run = pending.get(message.get("id"), (None, None))
+                if task is None:
                     continue
                 if "end" in message:
                     del pending[message["id"]]
+                    task.jobs.discard(message["id"])
                     _ended(run.result, message["end"])
-                    if not out_of_time:
-                        submit(react(run))
+                    if run.result.end == "timeout" and run.variant.kind != "chaff" and run.result.stopped_at:
+                        # It hangs on a correct app, so it is invalid: its runs on other apps
+                        # need not wait for it either.
+                        self._send({"expire": {"task": task.number, "test": run.result.stopped_at}})
+                    if not task.out_of_time:
+                        submit(task, task.react(run))
+                    if task.out_of_time and not any(t.out_of_time and t.jobs for t in active):
+                        cancelled_at = None
+                    finish_if_done(task)
                 else:
                     _record(run.result, message.get("event") or {})
         except (WorkerDied, OSError, ValueError):
             self.close()
-            for run in pending.values():
+            for task, run in pending.values():
                 _ended(run.result, {"reason": "worker", "test": None, "message": ""})
-        except BaseException:  # interrupted (Ctrl-C, a kernel's Interrupt): stop this grading's jobs
+                task.jobs.clear()
+            for task in list(active):
+                finish_if_done(task)
+        except BaseException:  # interrupted (Ctrl-C, a kernel's Interrupt): stop these jobs
             try:
                 for job_id in pending:
                     self._send({"cancel": job_id})
             except OSError:
                 self.close()
             raise
-        return out_of_time
+        return more
 
     def prepare(self, variants: list[Variant], budget_end: float) -> None:
         """Have the worker import these variants now, ahead of their runs."""

@@ -43,7 +43,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import deque
+from collections import Counter, deque
 from pathlib import Path
 
 CAN_FORK = hasattr(os, "fork") and sys.platform != "darwin"
@@ -52,7 +52,7 @@ MEMORY_LIMIT = 2 * 2**30
 MAX_PROCESSES = 128  # processes and threads of one job (anyio's thread pool alone may take 40)
 TMP_BYTES = 256 * 2**20
 CPU_SECONDS = 600  # a backstop: the worker's clock ends a job long before
-SUSPECT_SECONDS = 2.0  # a test running longer may hang: the other jobs start at once
+SUSPECT_SECONDS = 2.0  # a test running longer may hang: its job gives its place up
 ZYGOTE_SECONDS = 60.0  # importing a variant the first time, on a busy machine
 ZYGOTES = 32  # the variants of two or three exercises
 PRELOAD = (
@@ -466,6 +466,7 @@ class Job:
         self.test_started = 0.0
         self.collected = False
         self.stop_now = False  # its stop rule was met: end it at this test's finish
+        self.demoted = False  # a test of it ran long: it gave its place up, at the lowest priority
         self.group: int | None = None  # where there are no namespaces: its process group
         self.buffer = b""
         self.received = 0
@@ -490,6 +491,7 @@ class Worker:
         self.bytecode: dict[tuple[str, str], bytes] = {}  # compiled modules of the app (see compile)
         self.rewriting = None  # the pytest configuration that rewrites them
         self.waiting: deque = deque()
+        self.expired: set[tuple] = set()  # (grading, test): a test found hanging on a correct app
         self.running: dict[int, Job] = {}  # by socket fd
         self.selector = selectors.DefaultSelector()
         if use_fork:
@@ -686,6 +688,8 @@ class Worker:
         elif kind == "start":
             job.test, job.test_started = str(nodeid), now
             job.deadline = now + float(spec.get("grace", {}).get(nodeid, spec["timeout"]))
+            if (spec.get("task"), job.test) in self.expired:
+                job.deadline = now  # it hung on a correct app: no need to wait for it here
         elif kind == "report" and event.get("outcome") == "failed" and nodeid in (spec.get("stop_on_failure") or ()):
             job.stop_now = True
         elif kind == "finish":
@@ -730,9 +734,33 @@ class Worker:
         self.emit(id=job.id, end={"reason": reason, "test": test, "message": message,
                                   "elapsed": round(time.monotonic() - job.test_started, 4) if test else 0.0})
 
-    def suspect(self) -> bool:
+    def next_waiting(self) -> tuple:
+        """The waiting job to start next: the first of the grading with the fewest jobs running
+        (jobs carry their grading's number), so that one suite's slow runs do not hold up the
+        others graded beside it."""
+        running = Counter(job.spec.get("task") for job in self.running.values())
+        index = min(range(len(self.waiting)), key=lambda i: (running[self.waiting[i][1].get("task")], i))
+        chosen = self.waiting[index]
+        del self.waiting[index]
+        return chosen
+
+    def places(self) -> int:
+        """How many jobs may run at once. A job whose test runs long may hang (and may spin a
+        CPU while it does): it gives its place up to a waiting job and runs on at the lowest
+        priority, so that a hang costs others one timeout, not the CPUs. One place for one,
+        never a burst: under a class's load, a burst would starve the worker that times them."""
         now = time.monotonic()
-        return any(j.test is not None and now - j.test_started > SUSPECT_SECONDS for j in self.running.values())
+        for job in self.running.values():
+            if not job.demoted and job.test is not None and now - job.test_started > SUSPECT_SECONDS:
+                job.demoted = True
+                try:
+                    if job.spec.get("uid") is not None:  # every process of the job's own user
+                        os.setpriority(os.PRIO_USER, job.spec["uid"], 19)
+                    elif job.group is not None:
+                        os.setpriority(os.PRIO_PGRP, job.group, 19)
+                except OSError:
+                    pass
+        return self.parallel + sum(job.demoted for job in self.running.values())
 
     def serve(self) -> None:
         stdin = sys.stdin.buffer.raw if hasattr(sys.stdin.buffer, "raw") else sys.stdin.buffer
@@ -743,10 +771,8 @@ class Worker:
         self.emit(ready={"fork": self.use_fork, "sandbox": "namespaces" if self.contained else "none",
                          "description": sandbox.describe("namespaces" if self.contained else "none")})
         while open_input or self.waiting or self.running:
-            # A test that runs long may hang: then every job waiting starts now, so that a
-            # hang costs one timeout for all of them together.
-            while self.waiting and (len(self.running) < self.parallel or self.suspect()):
-                self.start(*self.waiting.popleft())
+            while self.waiting and len(self.running) < self.places():
+                self.start(*self.next_waiting())
             now = time.monotonic()
             deadlines = [j.deadline for j in self.running.values() if j.deadline != float("inf")]
             timeout = max(0.0, min(deadlines) - now) if deadlines else None
@@ -784,6 +810,13 @@ class Worker:
         self.close()
 
     def request(self, request: dict) -> None:
+        if "expire" in request:  # a test hung on a correct app: wherever it runs, it has timed out
+            key = (request["expire"]["task"], request["expire"]["test"])
+            self.expired.add(key)
+            for job in list(self.running.values()):
+                if (job.spec.get("task"), job.test) == key:
+                    job.deadline = time.monotonic()
+            return
         if "cancel" in request:
             self.waiting = deque(w for w in self.waiting if w[0] != request["cancel"])
             for job in list(self.running.values()):

@@ -23,6 +23,7 @@ from nbgrader.api import Gradebook, MissingEntry
 
 from graders.build import ROOT, BuildError, nbgrader
 from graders.exercises import get_exercise
+from graders.feedback import REPORT_MIME
 from graders.grading import Report, grade
 from graders.suites import ANSWER_CELL, MAGIC, to_module
 
@@ -187,8 +188,18 @@ def problems(cell) -> list[str]:
 
 
 def stdout_of(cell) -> str:
-    return "".join(o.text for o in cell.get("outputs", [])
-                   if o.output_type == "stream" and o.name == "stdout")
+    """What the cell showed as text: what it printed, and the text form of what it displayed."""
+    return "".join(o.text if o.output_type == "stream" else o.data.get("text/plain", "")
+                   for o in cell.get("outputs", [])
+                   if (o.output_type == "stream" and o.name == "stdout") or o.output_type == "display_data")
+
+
+def report_of(cell) -> dict:
+    """The whole report, as data, that the grade cell shows beside the learner's feedback."""
+    reports = [o.data[REPORT_MIME] for o in cell.get("outputs", [])
+               if o.output_type == "display_data" and REPORT_MIME in o.data]
+    assert len(reports) == 1, f"the grade cell should show one report, got {cell.get('outputs')}"
+    return reports[0]
 
 
 def check_cells(notebook) -> list:
@@ -354,18 +365,19 @@ def test_grade_cell_graded_the_answer_cell_from_history(roundtrip, student):
     assert notebook is not None, f"{student}: no autograded notebook"
     printed = stdout_of(cell_with_id(notebook, GRADE_CELL))
     assert "Could not grade" not in printed, f"{student}: the grade cell could not grade: {printed}"
+    report = report_of(cell_with_id(notebook, GRADE_CELL))
     summary = SUMMARY.search(printed)
     assert summary, f"{student}: the grade cell printed no summary: {printed!r}"
     caught, total = map(int, summary.groups())
     defects = len(get_exercise(EXERCISE).chaffs)
     assert total == defects, f"{student}: {total} defects graded, the exercise has {defects}"
     if student == "reference":
-        assert caught == total and "not valid" not in printed, f"reference: {printed!r}"
+        assert caught == total and report["valid"], f"reference: {printed!r}"
     elif student == "weak":
-        assert caught == roundtrip.weak_report.caught and "not valid" not in printed, \
+        assert caught == roundtrip.weak_report.caught and report["valid"], \
             f"weak: the kernel's grader says {printed!r}, the API caught {roundtrip.weak_report.caught}"
     else:  # wrong: good tests that catch defects, but one invalid test; untouched: no tests
-        assert "not valid" in printed, f"{student}: the suite should be reported invalid: {printed!r}"
+        assert not report["valid"], f"{student}: the suite should be reported invalid: {printed!r}"
         if student == "wrong":
             assert caught > 0, f"wrong: its valid tests should still catch defects: {printed!r}"
 
