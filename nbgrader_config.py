@@ -1,4 +1,5 @@
 """nbgrader configuration for the course (run nbgrader commands from this directory)."""
+import os
 
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, DeduplicateIds, GetGrades, OverwriteKernelspec
@@ -8,6 +9,9 @@ from graders.nbgrader_plugins import HideGraderSource, RequireSandbox, RobustOve
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
 c.CourseDirectory.course_id = "fastapi-testing"
+# Where release_assignment, fetch_assignment, submit and collect meet on one machine
+# (nbgrader's default, /srv/nbgrader/exchange, unless NBGRADER_EXCHANGE names another).
+c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE", "/srv/nbgrader/exchange")
 # The instructor's notebooks (with solutions and hidden tests) and what learners get.
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "exercises"

@@ -1,4 +1,4 @@
-"""Command line: python -m graders {list,check,verify,build,autograde,report} (also installed as `graders`)."""
+"""Command line: python -m graders {list,check,verify,build,autograde,report,handout} (also installed as `graders`)."""
 from __future__ import annotations
 
 import argparse
@@ -85,6 +85,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="grade on this Dask scheduler (tcp://host:8786), or `local` for a LocalCluster here")
     p.set_defaults(run=lambda args: __import__("graders.autograde").autograde.main(args))
+
+    p = sub.add_parser("report", help="the class report (HTML and CSV) from the stored grading reports "
+                       "(run from the course directory)")
+    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="only these (default: all submitted)")
+    p.add_argument("--output", default="class-report", metavar="DIR", help="where to write it (default: class-report)")
+    p.set_defaults(run=lambda args: __import__("graders.report").report.main(args))
+
+    p = sub.add_parser("handout", help="the learners' copy of the course: no solutions, no hidden tests")
+    p.add_argument("directory", help="a new directory to write it to")
+    p.set_defaults(run=lambda args: __import__("graders.handout").handout.main(args))
 
     args = parser.parse_args(argv)
     try:

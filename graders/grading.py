@@ -39,6 +39,17 @@ from graders.exercises import REFERENCE, Exercise, Variant
 from graders.runner import (BUDGET, Run, Runner, Task, TestResult, WorkerProcess, default_parallel, ordered,
                             prepare as prepare_worker)
 
+# Why a test is invalid, as the class report counts it.
+INVALID_REASONS = {
+    "flaky": "flaky: its outcome changes between identical runs",
+    "hangs": "does not finish in time on a correct app",
+    "not run": "did not run on a correct app",
+    "depends": "relies on a test that runs before it",
+    "wrong": "fails on the real app",
+    "overspecified": "over-specifies: fails on a correct version that differs where the instructions leave freedom",
+    "state": "fails after another test that leaves state behind",
+    "hygiene": "leaves state behind (an exercise about isolation)",
+}
 IN_ORDER, SHUFFLED, REVERSED, ALONE = "in order", "shuffled", "reversed", "alone"
 ORDERS = (IN_ORDER, SHUFFLED, REVERSED)  # the commands a correct app and a defect may both get
 REPEATS = 5  # more runs of a test that failed on a correct app: flaky or not
@@ -55,6 +66,7 @@ class TestReport:
     catches: list[str] = field(default_factory=list)  # ids of the defects it catches
     warnings: list[str] = field(default_factory=list)  # hygiene problems that cost nothing (yet)
     flaky: bool = False
+    reason: str = ""  # why it is invalid, in a word (INVALID_REASONS): for a class's statistics
 
 
 @dataclass
@@ -324,12 +336,12 @@ class Grading:
                    for s in self.samples if s.variant is chaff and s.role != "base")
 
     def validity(self, nodeid: str) -> TestReport:
-        def invalid(message: str, flaky: bool = False) -> TestReport:
-            return TestReport(nodeid, False, message, flaky=flaky)
+        def invalid(message: str, reason: str, flaky: bool = False) -> TestReport:
+            return TestReport(nodeid, False, message, flaky=flaky, reason=reason)
 
         flaky = self.flakiness(nodeid)
         if flaky:
-            return invalid(flaky, flaky=True)
+            return invalid(flaky, "flaky", flaky=True)
         for sample in self.correct_bases():
             app, kind = sample.variant, sample.kind
             outcome = sample.outcome(nodeid)
@@ -337,16 +349,16 @@ class Grading:
             if outcome is not None and outcome.passed:
                 continue
             if outcome is not None and outcome.outcome == "timeout":
-                return invalid(f"did not finish in time on {where}")
+                return invalid(f"did not finish in time on {where}", "hangs")
             if outcome is None:
                 scanned = [o for s in self.samples if s.role == "scan" and s.target == nodeid
                            if (o := s.outcome(nodeid)) is not None]
                 if scanned and scanned[0].outcome == "timeout":
-                    return invalid(f"did not finish in time when run alone on {where}")
+                    return invalid(f"did not finish in time when run alone on {where}", "hangs")
                 if self.hung:
                     continue  # not run there because another test hung: that test is to blame
                 detail = "; ".join(dict.fromkeys(e for r in sample.runs for e in r.result.errors)) or "no result"
-                return invalid(f"fails on {where}: it did not run there ({detail})")
+                return invalid(f"fails on {where}: it did not run there ({detail})", "not run")
             alone = outcome if kind == ALONE else self.explained(app, ALONE, nodeid)
             in_order = self.explained(app, IN_ORDER, nodeid) if kind != IN_ORDER else outcome
             if kind not in (IN_ORDER, ALONE) and alone is not None and alone.passed:
@@ -354,16 +366,18 @@ class Grading:
             if kind != IN_ORDER and in_order is not None and in_order.passed:
                 how = "when run alone" if kind == ALONE else f"in {kind} order"
                 return invalid(f"passed in the order the suite is written, then failed {how}: it "
-                               f"relies on a test that ran before it. {outcome.message}".rstrip())
+                               f"relies on a test that ran before it. {outcome.message}".rstrip(), "depends")
+            reason = "wrong" if app.kind == "reference" else "overspecified"
             why = ("it fails on the real app, so it checks something the app does not do"
                    if app.kind == "reference" else
                    "it fails on a correct app that differs only where the specification leaves "
                    "freedom (ids, order, wording, extra fields): it over-specifies")
             if kind == IN_ORDER and alone is not None and alone.passed:
+                reason = "state"
                 why = ("it passes when run alone, so a test that runs before it leaves state behind "
                        "(dependency_overrides, rows, globals): fix that test's teardown")
             shown = alone if kind not in (IN_ORDER, ALONE) and alone is not None else outcome
-            return invalid(f"fails on {where}: {shown.message or shown.outcome}\n  why this matters: {why}")
+            return invalid(f"fails on {where}: {shown.message or shown.outcome}\n  why this matters: {why}", reason)
         return TestReport(nodeid, True)
 
     def correct_bases(self) -> list[Sample]:
@@ -430,7 +444,7 @@ class Grading:
                             "the clean-up never runs and the overrides reach the next tests; clear "
                             "them in a fixture's teardown")
         if problems and self.exercise.hygiene == "strict":
-            test.valid, test.message = False, "; ".join(problems)
+            test.valid, test.message, test.reason = False, "; ".join(problems), "hygiene"
             return
         test.warnings += problems
 

@@ -22,6 +22,7 @@ code (graders.sandbox), unless the instructor opts in with GRADERS_ALLOW_UNPROTE
 """
 import os
 
+from nbconvert.preprocessors import Preprocessor
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor, OverwriteCells
 
@@ -118,7 +119,7 @@ class RequireSandbox(NbGraderPreprocessor):
         return nb, resources
 
 
-class HideGraderSource(NbGraderPreprocessor):
+class HideGraderSource(Preprocessor):
     """Feedback: the autograder's cells show their result (the learner's feedback), not the
     code that computed it."""
 
