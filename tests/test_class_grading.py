@@ -114,3 +114,13 @@ def test_the_learners_copy_has_no_solutions(tmp_path):
     planted = copy / "course" / "leak.md"
     planted.write_text("### BEGIN SOLUTION\n")
     assert leaks(copy) == ["course/leak.md: contains '### BEGIN SOLUTION'"]
+
+
+def test_without_a_sandbox_class_grading_refuses_unless_told_to_go_on(tmp_path):
+    make_class(tmp_path, 1, [EXERCISE], ["reference"])
+    env = dict(os.environ, PATH=tools_path(), GRADERS_SANDBOX="none")
+    env.pop("GRADERS_ALLOW_UNPROTECTED", None)
+    refused = subprocess.run([sys.executable, "-m", "graders", "autograde"], cwd=tmp_path, env=env,
+                             capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2 and "cannot contain learner code" in refused.stderr
+    assert not (tmp_path / "autograded").exists()

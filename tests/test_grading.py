@@ -5,7 +5,7 @@ from dataclasses import replace
 import pytest
 
 from graders.build import ROOT
-from graders.grading import grade, prepare, render
+from graders.grading import Grading, grade, prepare, render
 from graders.runner import Runner, stop_workers
 from graders.worker import CAN_FORK
 from graders.suites import from_notebook
@@ -78,6 +78,21 @@ def test_a_hang_is_invalid_on_a_correct_app_and_a_catch_on_a_defect(ex01_quick):
     assert "did not finish in time" in problems["test_forever"]
     waits = next(t for t in report.tests if t.nodeid.endswith("test_waits_for_201"))
     assert waits.valid and waits.catches == ["create-item-returns-200"]
+
+
+def test_a_test_that_hangs_on_the_real_app_is_not_waited_for_on_the_others(ex01):
+    """Once it has timed out on a correct app it is invalid: where it is still running on
+    other apps (a busy loop spins a CPU there), it times out at once."""
+    spin = "def test_spins():\n    while True:\n        pass\n"
+    grading = Grading(ex01, spin)
+    runner = Runner()
+    runner.execute(grading.start(), grading.react)
+    spins = [run.result.tests["test_submission.py::test_spins"] for sample in grading.samples
+             for run in sample.runs if "test_submission.py::test_spins" in run.result.tests]
+    assert len(spins) >= len(ex01.variants) // 2
+    assert all(result.outcome == "timeout" for result in spins)
+    assert any(result.duration < ex01.timeout / 2 for result in spins), [r.duration for r in spins]
+    assert grading.report().tests[0].reason == "hangs"
 
 
 def test_tests_that_end_the_process_cost_only_themselves(ex01):
