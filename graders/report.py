@@ -49,6 +49,12 @@ def problem_of(errors: list[str]) -> str:
     return "other error" if errors else ""
 
 
+def _last_line(text: str) -> str:
+    """A traceback's last line says what went wrong."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1][:200] if lines else ""
+
+
 def stored_report(notebook_path: Path) -> dict | None:
     notebook = nbformat.read(notebook_path, as_version=4)
     for cell in notebook.cells:
@@ -83,7 +89,7 @@ def collect(course: Course, assignments: list[str]):
         rows.append({**row, "graded": True, "score": float(report["score"]), "valid": bool(report["valid"]),
                      "caught": int(report["caught"]), "defects": len(report["defects"]),
                      "invalid_tests": sum(not t["valid"] for t in tests), "tests": len(tests),
-                     "problem": problem, "detail": errors[0].splitlines()[0][:200] if errors else ""})
+                     "problem": problem, "detail": _last_line(errors[0]) if errors else ""})
         titles = {c.id: c.title for c in exercise.chaffs}
         for defect in report["defects"]:
             caught.append({**row, "number": defect["number"], "defect": defect["id"],
