@@ -186,7 +186,8 @@ class LocalGrader:
 
         self.pool = Pool(jobs)
         self.where = f"{self.pool.jobs} runs at once on this machine"
-        self.in_hand = 2 * self.pool.jobs
+        # Some suites wait on chains of runs (repeats, explanations): hold enough of them.
+        self.in_hand = 4 * self.pool.jobs
 
     def submit(self, exercise, suite: str, done) -> None:
         self.pool.submit(exercise, suite, done)

@@ -174,6 +174,12 @@ class Grading:
         runs += [self.run(self.sample(chaff, IN_ORDER, "base")) for chaff in self.exercise.chaffs]
         return runs
 
+    def settled(self) -> bool:
+        """Whether nothing more can change the report: the suite did not collect (or has no
+        tests) on the real app. The report then says only why, and the score is 0."""
+        first = self.base(self.reference, IN_ORDER).runs[0].result
+        return bool(first.end) and not first.collected
+
     def react(self, run: Run) -> list[Run]:
         """The runs that follow from one that ended."""
         sample: Sample = run.tag
@@ -453,7 +459,7 @@ def grade(exercise: Exercise, suite_source: str, *, runner: Runner | None = None
     """Grade a suite (see the module's docstring)."""
     runner = runner or Runner()
     grading = Grading(exercise, suite_source)
-    runner.execute(grading.start(), grading.react)
+    runner.execute(grading.start(), grading.react, grading.settled)
     return grading.report(runner.out_of_time, runner.sandbox)
 
 
@@ -477,7 +483,7 @@ class Pool:
         def finished(task: Task) -> None:
             done(grading.report(task.out_of_time, self.worker.sandbox))
 
-        self.incoming.put(Task(grading.start(), grading.react, self.budget, finished))
+        self.incoming.put(Task(grading.start(), grading.react, self.budget, finished, grading.settled))
 
     def _serve(self) -> None:
         while self.worker.drive([], self.incoming):

@@ -69,7 +69,9 @@ class Task:
     react: Callable
     budget: float
     done: Callable = lambda task: None
+    settled: Callable = lambda: False  # nothing more can change the result: cancel the rest
     out_of_time: bool = False
+    stopped: bool = False  # settled, the rest cancelled
     budget_end: float = 0.0
     jobs: set = field(default_factory=set)
     number: int = 0  # the worker starts the waiting jobs of the task with fewest running first
@@ -173,10 +175,12 @@ class WorkerProcess:
     def _send(self, message: dict) -> None:
         self.process.stdin.write((json.dumps(message) + "\n").encode())
 
-    def execute(self, runs: list[Run], react: Callable[[Run], list[Run]], budget_end: float) -> bool:
-        """Run these runs and those `react` asks for as each one ends, until none is left or
-        the budget is spent (then the rest is cancelled). Whether the budget ran out."""
-        task = Task(runs, react, budget_end - time.monotonic())
+    def execute(self, runs: list[Run], react: Callable[[Run], list[Run]], budget_end: float,
+                settled: Callable[[], bool] = lambda: False) -> bool:
+        """Run these runs and those `react` asks for as each one ends, until none is left,
+        the result is `settled` or the budget is spent (then the rest is cancelled). Whether
+        the budget ran out."""
+        task = Task(runs, react, budget_end - time.monotonic(), settled=settled)
         with self.lock:  # one caller at a time reads the worker's answers
             self.drive([task])
         return task.out_of_time
@@ -252,8 +256,12 @@ class WorkerProcess:
                         # It hangs on a correct app, so it is invalid: its runs on other apps
                         # need not wait for it either.
                         self._send({"expire": {"task": task.number, "test": run.result.stopped_at}})
-                    if not task.out_of_time:
+                    if not task.out_of_time and not task.stopped:
                         submit(task, task.react(run))
+                        if task.settled():
+                            task.stopped = True
+                            for job_id in task.jobs:
+                                self._send({"cancel": job_id})
                     if task.out_of_time and not any(t.out_of_time and t.jobs for t in active):
                         cancelled_at = None
                     finish_if_done(task)
@@ -400,8 +408,9 @@ class Runner:
         self.out_of_time = False
         self.sandbox = ""
 
-    def execute(self, runs: list[Run], react: Callable[[Run], list[Run]]) -> None:
+    def execute(self, runs: list[Run], react: Callable[[Run], list[Run]],
+                settled: Callable[[], bool] = lambda: False) -> None:
         budget_end = time.monotonic() + self.budget
         current = worker(self.parallel, self.fork)
         self.sandbox = current.sandbox
-        self.out_of_time = current.execute(runs, react, budget_end)
+        self.out_of_time = current.execute(runs, react, budget_end, settled)

@@ -818,7 +818,10 @@ class Worker:
                     job.deadline = time.monotonic()
             return
         if "cancel" in request:
-            self.waiting = deque(w for w in self.waiting if w[0] != request["cancel"])
+            if any(w[0] == request["cancel"] for w in self.waiting):  # not started: it ends now
+                self.waiting = deque(w for w in self.waiting if w[0] != request["cancel"])
+                self.emit(id=request["cancel"], end={"reason": "cancelled", "test": None,
+                                                     "message": "", "elapsed": 0.0})
             for job in list(self.running.values()):
                 if job.id == request["cancel"]:
                     self.end(job, "cancelled")
