@@ -6,7 +6,7 @@ import pytest
 
 from graders.build import ROOT
 from graders.grading import Grading, grade, prepare, render
-from graders.runner import Runner, stop_workers
+from graders.runner import Runner, stop_workers, worker
 from graders.worker import CAN_FORK
 from graders.suites import from_notebook
 from tests.conftest import suite
@@ -93,6 +93,19 @@ def test_a_test_that_hangs_on_the_real_app_is_not_waited_for_on_the_others(ex01)
     assert all(result.outcome == "timeout" for result in spins)
     assert any(result.duration < ex01.timeout / 2 for result in spins), [r.duration for r in spins]
     assert grading.report().tests[0].reason == "hangs"
+
+
+def test_a_grading_out_of_time_cancels_its_waiting_runs_and_keeps_the_worker(ex01):
+    """Runs cancelled before they started end at once: the grading reports the budget spent
+    and the warm worker goes on serving (it is not taken for one that ignores cancels)."""
+    slow = "import time\n\ndef test_slow():\n    time.sleep(1)\n"
+    grading = Grading(ex01, slow)
+    runner = Runner(jobs=1, budget=1.5)
+    runner.execute(grading.start(), grading.react)
+    ends = [run.result.end for sample in grading.samples for run in sample.runs]
+    assert runner.out_of_time and ends.count("cancelled") >= 2, ends
+    assert worker(1).alive()
+    assert grading.report(runner.out_of_time).errors
 
 
 def test_tests_that_end_the_process_cost_only_themselves(ex01):
