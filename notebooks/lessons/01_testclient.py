@@ -13,21 +13,19 @@
 # %% [markdown]
 # # Lesson 1 · TestClient: calling your API without starting a server
 #
-# Every test in this course talks to a FastAPI app the same way: through `TestClient`. This lesson
-# shows what that object really is, how to turn a few requests into a pytest suite, and what the
-# `with TestClient(app)` block does for you (and what it doesn't).
-#
-# By the end you will be able to:
+# Every test in this course talks to a FastAPI app through `TestClient`. This lesson shows what
+# that object is, how to turn a few requests into a pytest suite, and what the
+# `with TestClient(app)` block does for you (and what it doesn't). By the end you will be able to:
 #
 # - send requests to an app from a test and check status codes, bodies and headers;
 # - tell a **201** from a **200**, a **404** from an empty success, and test the **422** a request
 #   gets at the edges of what the app accepts;
 # - check that something you created was really *stored*, by reading it back;
-# - explain why `with` matters for apps with a lifespan, and what happens without it;
-# - say what runs where (threads, event loop) when a test sends a request, and how fast that is.
+# - explain why `with` matters for apps with a lifespan, and what happens without it.
 #
-# Run the cells from top to bottom. A few cells **fail on purpose** to show you a failure; the
-# text right before each of them says so.
+# Run the cells from top to bottom. A few cells **fail on purpose**; the text right before each
+# of them says so. Sections headed *Deep dive* are optional (threads and the event loop, speed,
+# cookies, the old `on_event` API, ...): skip them on a first pass and come back for the depth.
 
 # %%
 from graders.notebook import setup, show
@@ -36,22 +34,16 @@ setup()
 # %% [markdown]
 # ## 1. What TestClient is
 #
-# A FastAPI app is an **ASGI application**: an async callable that receives a description of a
-# request and sends back the pieces of a response. A server such as uvicorn translates between
-# the network and that callable. `TestClient` skips the network entirely: it builds the request
-# itself, hands it straight to your app inside the same Python process, and turns what the app
-# sends back into an ordinary response object. No server process, no port, no socket.
+# A FastAPI app is an **ASGI application**: an async callable that receives a request's
+# description and sends back the pieces of a response. A server such as uvicorn connects it to
+# the network. `TestClient` skips the network: it hands the request to your app inside the same
+# Python process and turns what the app sends back into a response object. No server, no port,
+# so test processes running side by side can't collide over one.
 #
-# Two facts worth knowing precisely:
-#
-# - `TestClient` is a regular HTTP client class. On Starlette 1.x it subclasses `httpx2.Client`
-#   (older Starlette versions used `httpx`; with only `httpx` installed, Starlette 1.x still works
-#   but asks you to install `httpx2`). Only its *transport*, the part that would normally open a
-#   connection, is special: it calls your app instead.
-# - `fastapi.testclient.TestClient` is not a FastAPI wrapper around Starlette's client. It *is*
-#   Starlette's class, re-exported under a FastAPI name. Let's check both.
-#
-# Since nothing listens on a port, test processes running side by side can't collide over one.
+# `TestClient` is a regular HTTP client class, on Starlette 1.x a subclass of `httpx2.Client`
+# (older versions used `httpx`; with only `httpx` installed, Starlette 1.x still works but asks
+# for `httpx2`). Only its *transport* is special: it calls your app instead of opening a
+# connection. And `fastapi.testclient.TestClient` *is* Starlette's class, re-exported.
 
 # %%
 from importlib.metadata import version
@@ -111,14 +103,10 @@ print(missing.status_code, missing.json())
 # ## 3. From poking around to tests
 #
 # In this course, tests run right in the notebook: a cell that starts with `%%ipytest` defines
-# test functions and runs them with pytest. Pytest's usual tools work, fixtures included.
-#
-# The fixture below hands each test a client. Two details are there on purpose:
-#
-# - it is a **`yield` fixture**: code before `yield` is set-up, code after it is clean-up, and
-#   pytest runs the clean-up even when the test fails;
-# - it enters the client with **`with`**. For this app it makes no difference yet; section 5
-#   shows exactly what it adds.
+# test functions and runs them with pytest, fixtures included. The fixture below hands each
+# test a client. It is a **`yield` fixture**: code before `yield` is set-up, code after it is
+# clean-up, which pytest runs even when the test fails. And it enters the client with **`with`**;
+# for this app that makes no difference yet, section 5 shows what it adds.
 
 # %%
 # %%ipytest
@@ -150,8 +138,8 @@ def test_unknown_path_is_404(hello_client):
 # %% [markdown]
 # ## 4. Status codes are part of the contract
 #
-# A client of your API decides what to do from the status code before it reads the body, so a
-# wrong code is a real bug even when the body looks right. The three you will check most:
+# A client of your API acts on the status code before it reads the body, so a wrong code is a
+# real bug even when the body looks right. The three you will check most:
 #
 # | code | meaning | typical cause |
 # | --- | --- | --- |
@@ -159,14 +147,12 @@ def test_unknown_path_is_404(hello_client):
 # | **404 Not Found** | there is no such resource | an id nobody created |
 # | **422 Unprocessable Content** | the body or parameters break the declared rules | Pydantic validation |
 #
-# FastAPI answers **200** unless you say otherwise, so a creating endpoint has to ask for 201
-# explicitly (`status_code=201` on the route). Forgetting that is an easy mistake, and only a test
-# that checks the exact code notices it.
+# FastAPI answers **200** unless you say otherwise, so a creating endpoint must ask for 201
+# (`status_code=201` on the route). Only a test that checks the exact code notices if it doesn't.
 #
 # To practise, here is a small notes service. Each call of `make_notes_app()` builds a new app
-# with its own empty store, so a test that builds its own app never sees another test's notes.
-# The rules: a note's `text` has 1 to 280 characters and its `stars` are a whole number from 1
-# to 5. (Ignore the `remember` switch for now; it comes back in a moment.)
+# with its own empty store. A note's `text` has 1 to 280 characters and its `stars` are a whole
+# number from 1 to 5. (Ignore the `remember` switch for now.)
 
 # %%
 from itertools import count
@@ -210,17 +196,17 @@ def make_notes_app(remember: bool = True) -> FastAPI:
 
 
 # %% [markdown]
-# Now a suite for it. Look at what each test pins down:
+# Now a suite for it. What each test pins down:
 #
 # - creating answers **201** and echoes what was sent, plus a new `id`;
-# - the created note can be **read back** by its id, and it shows up in the list: the `POST`
-#   answer alone proves nothing about what was stored;
+# - the created note can be **read back** by its id and shows up in the list: the `POST` answer
+#   alone proves nothing about what was stored;
 # - an unknown id answers **404** with a `detail`;
-# - invalid bodies answer **422**, tested *at the boundaries*: the empty string, 0 and 6 stars,
-#   281 characters, a missing field. The smallest and largest valid values must still get 201.
+# - invalid bodies answer **422**, tested *at the boundaries* (the empty string, 0 and 6 stars,
+#   281 characters, a missing field), while the smallest and largest valid values get 201.
 #
-# The tests check what the rules promise and nothing more. They don't assume the new note gets
-# id 1, for example: they take the id from the response.
+# The tests check what the rules promise and nothing more: they take the new note's id from the
+# response instead of assuming it is 1.
 
 # %%
 # %%ipytest
@@ -279,8 +265,8 @@ def test_boundary_values_are_accepted(notes, body):
 # ### Why read it back? A service that forgets
 #
 # `make_notes_app(remember=False)` builds the same service with one bug: it answers a `POST`
-# perfectly (201, the note, a fresh id) but never stores the note. Below, a test that only looks at
-# the `POST` answer runs next to the read-back test.
+# perfectly but never stores the note. A test that only looks at the `POST` answer runs next to
+# the read-back test.
 #
 # **This cell fails on purpose.** Expect `1 failed, 1 passed`: the test that trusts the `POST`
 # answer passes, and only the read-back test notices the bug (`assert 404 == 200`).
@@ -307,18 +293,16 @@ def test_created_note_can_be_read_back(forgetful):
 # %% [markdown]
 # ### Why test at the boundaries
 #
-# Validation bugs hide at the edges, so that is where the tests above probe. Two facts about
-# Pydantic explain why:
+# Validation bugs hide at the edges. Two facts about Pydantic explain why:
 #
-# - a plain `str` field accepts the **empty string**. Only a constraint such as `min_length=1`
+# - a plain `str` field accepts the **empty string**; only a constraint such as `min_length=1`
 #   turns `""` away;
-# - `gt=0` (greater than) and `ge=0` (greater or equal) differ at exactly one value, **0**.
-#   A typical value such as 5 passes both, so only a test that sends the boundary itself can
-#   tell them apart.
+# - `gt=0` (greater than) and `ge=0` (greater or equal) differ at exactly one value, **0**: only
+#   a test that sends the boundary itself can tell them apart.
 #
 # The 422 body lists each problem with a machine-readable `type`, the `loc`ation of the bad
-# value, a human `msg` and the `input`. When you assert more than the status code, compare
-# `type` and `loc`: the English wording of `msg` changes between Pydantic versions.
+# value, a human `msg` and the `input`. Assert on `type` and `loc`: the wording of `msg` changes
+# between Pydantic versions.
 
 # %% [markdown]
 # **Predict, then run.** The last request in the next cell posts a note with an empty `text` and
@@ -354,9 +338,8 @@ for problem in body["detail"]:
 # ## 5. What `with TestClient(app)` does: the lifespan
 #
 # Many apps prepare things when they start and release them when they stop: open a database,
-# load configuration, warm a cache. In FastAPI that code lives in a **lifespan** function: an
-# async context manager whose code before `yield` runs at startup and whose code after `yield`
-# runs at shutdown. A server runs it once around its whole life.
+# load configuration. In FastAPI that code lives in a **lifespan** function, an async context
+# manager: code before `yield` runs at startup, code after it at shutdown.
 #
 # `TestClient` runs the lifespan **only when you enter it with `with`**: startup on entering the
 # block, shutdown on leaving it. A client created without `with` sends requests perfectly well;
@@ -407,16 +390,12 @@ print("after the with block, events:", events)
 # %% [markdown]
 # Three things to notice:
 #
-# 1. The bare client works. Sending requests does not need `with`; only startup and shutdown
-#    are skipped.
+# 1. The bare client works: only startup and shutdown are skipped.
 # 2. Without startup, the route that needs the price list fails, and the failure reaches your
-#    code as a Python **exception** (`AttributeError`). There is no response at all, so no status
-#    code to look at. (Section 6 shows an app where the same mistake gives a 500 instead.)
-# 3. With `with`, startup has finished before the first request and shutdown runs when the block
-#    ends.
-#
-# Because startup runs inside `with`, whatever it should prepare is testable: start the app the
-# way production does and check that the prepared state is there.
+#    code as a Python **exception** (`AttributeError`): no response, no status code. (Section 6
+#    shows an app where the same mistake gives a 500.)
+# 3. With `with`, startup has finished before the first request, and shutdown runs when the
+#    block ends. So whatever startup prepares is testable:
 
 # %%
 # %%ipytest
@@ -443,12 +422,11 @@ def test_lifespan_runs_startup_then_shutdown():
 # %% [markdown]
 # ## 6. The forge service and its lifespan
 #
-# The course's service, **forge**, depends on its lifespan in the same way. Below is the real
-# code of `forge/main.py`: startup creates the database engine and the tables, stores a session
-# factory on `app.state` and loads a starter catalogue; shutdown disposes of the engine.
-# `create_app()` builds a fresh app each time it is called, and the module also keeps one
-# ready-made `app`. Every route that touches the database gets its session through the `get_db`
-# dependency, which reads the session factory that only the lifespan puts on `app.state`.
+# The course's service, **forge**, depends on its lifespan in the same way. In `forge/main.py`
+# below, startup creates the database engine and tables, stores a session factory on
+# `app.state` and loads a starter catalogue; shutdown disposes of the engine. `create_app()`
+# builds a fresh app on each call (the module also keeps one ready-made `app`). Routes get their
+# database session from the `get_db` dependency, which reads that session factory.
 
 # %%
 import forge.dependencies
@@ -459,12 +437,10 @@ show(forge.main)
 show(forge.dependencies.get_db)
 
 # %% [markdown]
-# So a forge client created without `with` splits the routes in two: the health check needs no
-# database and answers normally, while the item routes need the session factory. Here is the
-# tempting one-line fixture, without `with`. **This cell fails on purpose**: the health test
+# So without `with`, forge's health check (no database) answers normally, while the item routes
+# fail. Here is the tempting one-line fixture. **This cell fails on purpose**: the health test
 # passes and the items test fails with `assert 500 == 200`. (The options after `%%ipytest` keep
-# pytest's report short: one line per failure, and without the log that forge writes for the
-# error. The next cells show that log.)
+# pytest's report short: one line per failure, without the log forge writes for the error.)
 
 # %% tags=["raises-exception"]
 # %%ipytest --tb=line --show-capture=no
@@ -482,12 +458,19 @@ def test_items_without_startup(forge_without_startup):
 
 
 # %% [markdown]
-# ### A 500 here, an exception there: never a flaky test
+# Why a 500 here, when the price-list app raised an exception? Forge has a middleware that
+# catches any error a route left unhandled, logs its cause on the `forge` logger and answers a
+# JSON 500. Either way the failure is **deterministic**: the same missing startup fails the same
+# way on every run, so it is never a flaky test.
+
+# %% [markdown]
+# ### Deep dive: a 500 here, an exception there
 #
-# The price-list app in section 5 raised `AttributeError` straight into the caller. Forge answers
-# a 500 instead, and the reason is in its code: every request passes through a middleware that
-# tags the response with a trace id, and that middleware also catches any error a route left
-# unhandled, logs it, and answers a JSON 500 that carries the trace id.
+# *Optional: where an error stops decides what your test sees, and how to find the cause; skip
+# it on a first pass.*
+#
+# Here is forge's middleware. It tags every response with a trace id, and it turns any error a
+# route left unhandled into a logged cause and a JSON 500 that carries the trace id.
 
 # %%
 import forge.middleware
@@ -502,24 +485,29 @@ show(forge.middleware.install_trace_ids)
 #   in front of you. Create the client with `raise_server_exceptions=False` to get what an HTTP
 #   caller would get instead: a plain `500 Internal Server Error`.
 # - **An error the app catches itself**, as forge's middleware does, never reaches `TestClient`.
-#   You get the app's own 500 response, and the cause is in the app's log. Below, the standard
-#   library's `assertLogs` collects forge's log records (inside a pytest test, the `caplog` fixture
-#   does the same job).
-#
-# Either way the outcome is **deterministic**: the same missing startup gives the same failure on
-# every run.
+#   You get the app's own 500 response, and the cause is in the app's log. In the test below,
+#   pytest's `caplog` fixture collects the records forge logs, and the test asks for the same
+#   request five times (`-s` lets the test's `print` through).
 
 # %%
-from unittest import TestCase
+# %%ipytest -s
+import logging
 
-outcomes = set()
-with TestCase().assertLogs("forge", level="ERROR") as logged:
-    for attempt in range(5):
-        response = TestClient(create_app()).get("/forge/items")
-        outcomes.add((response.status_code, response.json()["error"]))
-causes = {f"{type(error).__name__}: {error}" for error in (r.exc_info[1] for r in logged.records)}
-print("forge, 5 attempts:", outcomes, "| logged causes:", causes)
 
+def test_a_missing_startup_fails_the_same_way_every_time(caplog):
+    outcomes = set()
+    with caplog.at_level(logging.ERROR, logger="forge"):
+        for attempt in range(5):
+            response = TestClient(create_app()).get("/forge/items")
+            outcomes.add((response.status_code, response.json()["error"]))
+    causes = {f"{type(record.exc_info[1]).__name__}: {record.exc_info[1]}"
+              for record in caplog.records if record.name == "forge"}
+    print("forge, 5 attempts:", outcomes, "| logged causes:", causes)
+    assert outcomes == {(500, "internal_error")}
+    assert len(causes) == 1
+
+
+# %%
 as_a_caller = TestClient(shop, raise_server_exceptions=False).get("/prices")
 print("price-list app, raise_server_exceptions=False:", as_a_caller.status_code, repr(as_a_caller.text))
 
@@ -527,8 +515,9 @@ print("price-list app, raise_server_exceptions=False:", as_a_caller.status_code,
 # ### The fix: enter the client in the fixture
 #
 # A `yield` fixture that enters the client with `with` gives every test a started app, and shuts
-# it down after the test, pass or fail. Two illustrative forge tests follow. Notice that the health
-# test doesn't hard-code a version string: the service reports the version it was configured with,
+# it down after the test, pass or fail. Each test gets a fresh app and its own in-memory
+# database, so nothing one test creates leaks into the next. Notice that the health test
+# doesn't hard-code a version string: the service reports the version it was configured with,
 # so the test compares against that setting. Assert what the specification promises, not
 # details it leaves open.
 
@@ -553,36 +542,52 @@ def test_items_answer_once_started(forge_client):
 
 
 # %% [markdown]
-# ### After the `with` block
+# ### Deep dive: after the `with` block
+#
+# *Optional: what a client can still do once its app has shut down; skip it on a first pass.*
 #
 # Leaving the block runs shutdown, but the client object keeps working: requests still go
 # through, because sending a request never needed the lifespan. What shutdown released is gone,
 # though. Forge's database lives only in memory, and disposing of the engine throws it away, so
-# an item route now finds no tables at all (forge answers 500 and logs the cause). Entering a
-# client again runs startup again: a brand new database with the starter catalogue and nothing
-# else.
+# an item route now finds no tables at all (forge answers 500 and logs the cause, which `caplog`
+# collects). Entering a client again runs startup again: a brand new database with the starter
+# catalogue and nothing else.
 
 # %%
-forge_app = create_app()
-with TestClient(forge_app) as forge_demo:
-    forge_demo.post("/forge/items", json={"name": "bellows", "price": 60})
-    print("inside:", [item["name"] for item in forge_demo.get("/forge/items").json()])
+# %%ipytest -s
+import logging
 
-print("after, /forge/health:", forge_demo.get("/forge/health").status_code)
-with TestCase().assertLogs("forge", level="ERROR") as logged:
-    after = forge_demo.get("/forge/items")
-print("after, /forge/items:", after.status_code, "| logged cause:", logged.records[0].exc_info[1].orig)
 
-with TestClient(forge_app) as again:
-    print("entered again:", [item["name"] for item in again.get("/forge/items").json()])
+def test_after_the_block_the_client_works_but_the_database_is_gone(caplog):
+    forge_app = create_app()
+    with TestClient(forge_app) as forge_demo:
+        forge_demo.post("/forge/items", json={"name": "bellows", "price": 60})
+        inside = [item["name"] for item in forge_demo.get("/forge/items").json()]
+    print("inside:", inside)
+
+    health = forge_demo.get("/forge/health")
+    with caplog.at_level(logging.ERROR, logger="forge"):
+        after = forge_demo.get("/forge/items")
+    [record] = [record for record in caplog.records if record.name == "forge"]
+    print("after, /forge/health:", health.status_code, "| /forge/items:", after.status_code,
+          "| logged cause:", record.exc_info[1].orig)
+
+    with TestClient(forge_app) as again:
+        entered_again = [item["name"] for item in again.get("/forge/items").json()]
+    print("entered again:", entered_again)
+    assert "bellows" in inside and "bellows" not in entered_again
+    assert (health.status_code, after.status_code) == (200, 500)
+
 
 # %% [markdown]
 # That is exactly what you want from a **function-scoped** fixture (pytest's default scope):
-# each test starts from the same known state, and nothing one test creates leaks into the next.
-# A session-scoped client is faster (section 9) but shares one database across all tests, so
-# tests can start to depend on each other.
+# each test starts from the same known state. A session-scoped client is faster (deep dive, section 9)
+# but shares one database across all tests, so tests can start to depend on each other.
+
+# %% [markdown]
+# ### Deep dive: `@app.on_event`, the old way
 #
-# ### `@app.on_event`: the old way
+# *Optional: the deprecated startup hooks you will meet in older code; skip it on a first pass.*
 #
 # Older code registers startup and shutdown handlers with `@app.on_event("startup")`. That API
 # is **deprecated**: FastAPI emits a `DeprecationWarning` when you use it. The handlers still
@@ -592,6 +597,7 @@ with TestClient(forge_app) as again:
 
 # %%
 import warnings
+from contextlib import asynccontextmanager
 
 calls: list[str] = []
 
@@ -628,8 +634,12 @@ print("handlers that ran:", calls)
 # %% [markdown]
 # Write new code with a lifespan function; when you meet `on_event` in an old codebase, move its
 # handlers into one.
+
+# %% [markdown]
+# ## 7. Deep dive: threads, an event loop, and waiting
 #
-# ## 7. Under the hood: threads, an event loop, and waiting
+# *Optional: how TestClient runs your app on another thread, and what follows from that; skip it
+# on a first pass.*
 #
 # How can a plain `def test_...` call an `async` app without `await`? `TestClient` starts an
 # **event loop in a separate thread** (through anyio's "blocking portal") and runs your app
@@ -753,7 +763,9 @@ async def test_written_as_async_without_a_marker():
 
 
 # %% [markdown]
-# ## 8. An HTTP client, not a browser
+# ## 8. Deep dive: an HTTP client, not a browser
+#
+# *Optional: cookies, redirects and default headers in TestClient; skip it on a first pass.*
 #
 # `TestClient` doesn't run JavaScript or render HTML: it sees the bytes your app sends. But it
 # does everything an HTTP client does, including keeping a **cookie jar**. A cookie set by one
@@ -786,7 +798,9 @@ print("after login: ", browserless.get("/whoami").json())
 print("a new client:", TestClient(accounts).get("/whoami").json())
 
 # %% [markdown]
-# ## 9. How fast is it?
+# ## 9. Deep dive: how fast is it?
+#
+# *Optional: what a request and an app start-up cost; skip it on a first pass.*
 #
 # Fast compared with starting a server, but not free: every request crosses between your test's
 # thread and the portal thread several times. On ordinary hardware expect **about a thousand
@@ -796,6 +810,9 @@ print("a new client:", TestClient(accounts).get("/whoami").json())
 # the proportions are what matter.
 
 # %%
+import time
+
+
 def requests_per_second(client: TestClient, n: int) -> float:
     started_at = time.perf_counter()
     for _ in range(n):
@@ -822,8 +839,11 @@ print(f"forge start-up + one request + shutdown: about {startup_ms:.0f} ms")
 # test (a function-scoped fixture) buys isolation with a start-up per test; a module- or
 # session-scoped client is quicker when the tests don't need a fresh start. Choose isolation first
 # and optimise when the suite is slow enough to matter.
+
+# %% [markdown]
+# ## 10. Deep dive: TestClient or a real HTTP client?
 #
-# ## 10. TestClient or a real HTTP client?
+# *Optional: what TestClient can't check, and what to use instead; skip it on a first pass.*
 #
 # | what you want to check | what to use |
 # | --- | --- |
@@ -833,56 +853,54 @@ print(f"forge start-up + one request + shutdown: about {startup_ms:.0f} ms")
 # | streaming responses and WebSockets | `TestClient` as well: `client.stream(...)`, `client.websocket_connect(...)` |
 # | async tests that share async fixtures with the app's loop | an async client with an ASGI transport (a later lesson) |
 # | real latency, throughput under load, server settings, TLS, proxies | a real server (uvicorn) and a real HTTP client or load-testing tool: TestClient never touches the network |
-#
+
+# %% [markdown]
 # ## What the article gets wrong
 #
 # The section's first test file (a fixture that opens `with TestClient(app)`, a health check and a
 # 404) runs as published on today's libraries: 2 passed. Around it, the article is wrong or out
-# of date on several points, measured on today's libraries:
+# of date on several points:
 #
 # - **Built on httpx**: on Starlette 1.x, TestClient is built on **httpx2**, and FastAPI's
-#   `TestClient` is Starlette's class re-exported, not a wrapper around it.
-# - **Sub-millisecond requests, thousands of tests per second**: the first half is nearly right (a
-#   request inside one `with` block takes about a millisecond, as section 9 prints); the second is
-#   not. A test that starts the app, as a function-scoped client fixture does, pays its start-up
-#   and shutdown, 10 to 20 ms for forge: expect tens to a few hundred tests per second.
+#   `TestClient` is Starlette's class re-exported, not a wrapper around it (section 1).
+# - **Sub-millisecond requests, thousands of tests per second**: a request inside one `with`
+#   block takes about a millisecond, but a test that starts the app, as a function-scoped client
+#   fixture does, pays 10 to 20 ms of start-up and shutdown for forge: expect tens to a few
+#   hundred tests per second (deep dive, section 9).
 # - **No cookie handling, unlike a browser**: it keeps a cookie jar like any HTTP client; what it
-#   lacks is JavaScript and HTML rendering.
+#   lacks is JavaScript and HTML rendering (deep dive, section 8).
 # - **The client is unusable outside a `with` block**: it works before and after the block; only
-#   the lifespan is skipped.
+#   the lifespan is skipped (section 5).
 # - **Middleware, exception handlers and background tasks run synchronously**: they run
-#   asynchronously on an event loop in another thread; your test simply waits until they are done.
+#   asynchronously on an event loop in another thread; your test waits until they are done
+#   (deep dive, section 7).
 # - **A missing `with` makes tests flaky, and shows up as a 500 with no logs**: the failure is
-#   deterministic. With the default client, an error that escapes the app is raised into your
-#   test, not turned into a 500; you see a 500 only if the app itself converts errors into
-#   responses (as forge does), and then its log holds the cause.
+#   deterministic. An error that escapes the app is raised into your test; you see a 500 only if
+#   the app turns errors into responses (as forge does), and then its log holds the cause
+#   (section 6).
 # - **A fixture-managed client speeds the suite up**: a function-scoped fixture that enters the
-#   client restarts the app for every test, which is the slow option; it buys isolation, not speed.
+#   client restarts the app for every test; it buys isolation, not speed.
 # - **Async tests without an event loop end in a "no running event loop" RuntimeError**: current
-#   pytest fails them with "async def functions are not natively supported".
+#   pytest fails them with "async def functions are not natively supported" (deep dive, section 7).
 # - **`@app.on_event` and a lifespan are interchangeable**: `on_event` is deprecated, and ignored
-#   when the app has a `lifespan=`.
-#
+#   when the app has a `lifespan=` (the deep dive at the end of section 6).
+
+# %% [markdown]
 # ## Summary
 #
 # - `TestClient` is an HTTP client (an `httpx2.Client` subclass) whose transport calls your ASGI
-#   app in process: no server, no port. `fastapi.testclient` re-exports Starlette's class.
+#   app in process: no server, no port.
 # - Put the client in a `yield` fixture and enter it with `with`: startup runs before the test,
 #   shutdown after it, even when the test fails.
-# - Without `with`, requests still work, but the lifespan never runs. Routes that need what
-#   startup prepares fail the same way on every run: with an exception raised into your test, or,
-#   when the app turns errors into responses (forge does), with a 500 whose cause is in the log.
-# - After the block, the client still sends requests, but whatever shutdown released (forge's
-#   in-memory database) is gone. Each new `with` starts the app afresh.
-# - Check exact status codes: **201** for creation, **404** for a missing resource, **422** for
-#   invalid input. Probe validation at its boundaries: the empty string, 0, one past the maximum.
-# - Read back what you created, by id and in the list: a perfect `POST` answer proves nothing
-#   about storage.
-# - Assert what the specification promises, not incidental details such as which id a new
-#   resource gets.
-# - The app runs on an event loop in a portal thread; your test blocks until it (background tasks
-#   included) is done. Expect hundreds of requests per second, not thousands.
-# - Use a lifespan function, not `@app.on_event`.
+# - Without `with`, requests work but the lifespan never runs. Routes that need what startup
+#   prepares fail the same way on every run: with an exception raised into your test, or, when
+#   the app turns errors into responses (forge does), with a 500 whose cause is in the log.
+# - Check exact status codes (**201**, **404**, **422**), and probe validation at its boundaries.
+# - Read back what you created: a perfect `POST` answer proves nothing about storage.
+# - Assert what the specification promises, not details such as which id a new resource gets.
+# - From the deep dives: your test blocks until the app, running on an event loop in another
+#   thread, is done (background tasks included); a request takes about a millisecond, an app
+#   start-up many more; use a lifespan function, not `@app.on_event`.
 
 # %% [markdown]
 # ## Your turn: exercise 1

@@ -13,26 +13,22 @@
 # %% [markdown]
 # # Lesson 2 · Dependency overrides: test doubles without patching
 #
-# A route that sends mail, charges a card or writes an audit trail does something you don't want
-# a test to do for real, and yet the test has to prove that it *would* do it, to the right
-# recipient, exactly once, and only when it should. FastAPI's answer is
-# `app.dependency_overrides`: it lets a test replace any `Depends(...)` callable with a stand-in.
-#
-# The tool is simple. Using it safely is not, because the overrides live on the app object and
-# outlast the test that set them. By the end of this lesson you will be able to:
+# A route that sends mail or writes an audit trail does something a test must not do for real,
+# yet the test has to prove that it *would* do it, to the right recipient, exactly once, and only
+# when it should. FastAPI's `app.dependency_overrides` lets a test replace any `Depends(...)`
+# callable with a stand-in. The tool is simple; using it safely is not, because the overrides
+# live on the app and outlast the test that set them. By the end of this lesson you will be able
+# to:
 #
 # - replace a dependency with a **fake that records** what the route asked of it, and assert
 #   what was sent, to whom, how many times, and on which paths it must not happen;
-# - tell a fake that proves something from one that can't fail: a string standing in for a
-#   database session, a new fake per request, a mock that accepts any method;
+# - tell a fake that proves something from one that can't fail;
 # - explain why overrides are **global state**, reproduce the leak a forgotten clean-up causes,
-#   and write the fixture (and the autouse safety net) that prevents it;
-# - use what FastAPI really does: overrides are looked up on every request, and it prints
-#   nothing about them;
-# - build an app per test so that a leak has nowhere to go, and fake outgoing HTTP calls with
-#   `httpx.MockTransport`.
+#   and write the fixture that prevents it, or build an app per test so a leak has nowhere to go.
 #
-# Some cells **fail on purpose** to show a failure; the text before each of them says so.
+# Some cells **fail on purpose**; the text before each of them says so. Sections headed *Deep
+# dive* are optional (mocks, the autouse safety net, when overrides are read, faking outgoing
+# HTTP calls): skip them on a first pass and come back for the depth.
 
 # %%
 from graders.notebook import setup, show
@@ -55,19 +51,18 @@ show(forge.dependencies.get_audit_log)
 
 # %% [markdown]
 # Because the route *asks* for a mailer (`Depends(get_mailer)`) instead of building one, a test
-# can decide which mailer it gets. That is the whole idea of this lesson, and it works for any
-# dependency: database sessions, the current user, settings, HTTP clients for other services.
+# can decide which mailer it gets. That works for any dependency: database sessions, the
+# current user, settings, HTTP clients.
 #
 # ## 2. `dependency_overrides` is a plain dict on the app
 #
 # Every FastAPI app carries a dictionary, `app.dependency_overrides`. A **key** is the original
-# dependency, the function object itself; its **value** is the callable FastAPI should call
-# instead. While it resolves a request, FastAPI looks up every `Depends(f)` it meets in that dict,
-# nested dependencies included, and calls the replacement if there is one.
+# dependency, the function object itself; its **value** is the callable to call instead. FastAPI
+# looks up every `Depends(f)` it meets in that dict, nested dependencies included.
 #
-# Forge's dependencies form a tree (`forge/dependencies.py`); every box is a key you can put in
-# `app.dependency_overrides`. Overriding a box replaces it *and everything below it* for that
-# request: override `get_current_user`, and neither the token nor the database is consulted.
+# Forge's dependencies form a tree (`forge/dependencies.py`). Overriding a box replaces it *and
+# everything below it*: override `get_current_user`, and neither the token nor the database is
+# consulted.
 #
 # ```mermaid
 # flowchart TD
@@ -88,11 +83,9 @@ print(type(forge_app.dependency_overrides).__name__, forge_app.dependency_overri
 # %% [markdown]
 # To practise without touching forge's registration (that is your exercise), here is a small
 # booking service for workshop slots. It confirms each booking by text message, through an SMS
-# gateway it gets from a dependency. The gateway stands for a paid provider: in a test, every
-# call would cost money and reach a real phone, so the one below raises instead of texting.
-#
-# `make_booking_app()` builds a new app, with its own empty calendar, each time it is called.
-# Its `texts_first` switch plants a bug that comes back later; ignore it for now.
+# gateway it gets from a dependency. The gateway stands for a paid provider, so the one below
+# raises instead of texting. `make_booking_app()` builds a new app, with its own empty calendar,
+# on each call; ignore its `texts_first` switch for now.
 
 # %%
 from typing import Annotated
@@ -146,7 +139,7 @@ except RuntimeError as error:
 
 # %% [markdown]
 # Without an override the test reaches the real gateway. (With the default client, an exception
-# in the app is raised into the test; lesson 1 explains why.)
+# in the app is raised into the test, as lesson 1 showed.)
 #
 # ### A fake that records
 #
@@ -171,14 +164,21 @@ print(response.status_code, response.json())
 print("recorded:", fake.sent)
 bookings.dependency_overrides.clear()
 
+
 # %% [markdown]
 # The override is `lambda: fake`, a function that returns the test's object. FastAPI calls the
 # replacement as it would call `get_sms`, once per request, and hands the route whatever it
-# returns.
+# returns. The key has to be the **very function object** the route declared: import it from
+# the module that defines it (forge's live in `forge.dependencies`).
+
+# %% [markdown]
+# ### Deep dive: a look-alike key
 #
-# The key has to be the **very function object** the route declared. A look-alike with the same
-# name is a different object, and an override keyed by it is silently ignored: FastAPI never
-# asks for it, so it never complains about it either.
+# *Optional: why an override keyed by the wrong function object is silently ignored; skip it on
+# a first pass.*
+#
+# A look-alike with the same name is a different object, and an override keyed by it is
+# silently ignored: FastAPI never asks for it, so it never complains about it either.
 
 # %%
 import types
@@ -198,8 +198,9 @@ bookings.dependency_overrides.clear()
 # mix-up: `app.dependencies` and `src.app.dependencies`), after a module is reloaded, or when a
 # dependency was copied rather than imported. Import dependencies from the module that
 # defines them (forge's live in `forge.dependencies`), and let a test fail if the override is
-# not applied (the next section shows how).
-#
+# not applied (section 3 shows how).
+
+# %% [markdown]
 # ## 3. What to assert about a side effect
 #
 # A fake that records lets you check a side effect as precisely as a response. For each side
@@ -271,23 +272,17 @@ def test_invalid_bookings_are_422_and_text_nobody(booking_client, sms, body):
 # ## 4. Fakes that prove nothing
 #
 # A test double is useful only if the test passes when the app is right and fails when it is
-# wrong. Three common ways to lose that:
+# wrong. Three common ways to lose that (the third is a deep dive):
 #
 # ### A string instead of a session
 #
 # The article's example overrides the database dependency with a generator that yields the
 # string `"MockSessionObject"` and expects a 201. That can only pass if the route never uses its
-# session. Here is the same override on forge's item route, which does use it
-# (`db.add(item)`, `db.commit()`):
+# session. Here is forge's item route, which does use it (`db.add(item)`, `db.commit()`), and
+# the article's placeholder:
 
-# %% [markdown]
-# **Predict, then run.** The next cell posts a valid item while the string stands in for the
-# session. Will the request get a 201, raise an exception into the cell, or get some other status
-# code? Decide, then run the cell.
 
 # %%
-from unittest import TestCase
-
 import forge.routers.items
 from forge.dependencies import get_db
 from forge.main import create_app
@@ -299,37 +294,49 @@ def session_placeholder():
     yield "MockSessionObject"
 
 
-demo = create_app()
-demo.dependency_overrides[get_db] = session_placeholder
-with TestClient(demo) as demo_client, TestCase().assertLogs("forge", level="ERROR") as logged:
-    response = demo_client.post("/forge/items", json={"name": "chisel", "price": 9.5})
-print(response.status_code, response.json()["error"])
-print("logged cause:", repr(logged.records[0].exc_info[1]))
+# %% [markdown]
+# **Predict, then run.** The next cell's test posts a valid item while the string stands in for
+# the session; pytest's `caplog` fixture collects what forge logs meanwhile, and `-s` lets the
+# test's `print` through. Will the request get a 201, raise an exception into the test, or get
+# some other status code? Decide, then run the cell.
+
+# %%
+# %%ipytest -s
+import logging
+
+import pytest
+
+
+def test_a_string_stands_in_for_the_session(caplog):
+    demo = create_app()
+    demo.dependency_overrides[get_db] = session_placeholder
+    with TestClient(demo) as demo_client, caplog.at_level(logging.ERROR, logger="forge"):
+        response = demo_client.post("/forge/items", json={"name": "chisel", "price": 9.5})
+    [record] = [record for record in caplog.records if record.name == "forge"]
+    print(response.status_code, response.json()["error"], "| logged cause:", repr(record.exc_info[1]))
+
 
 # %% [markdown]
-# Forge's middleware turns the crash into a 500 and logs it (lesson 1); an app without such a
-# middleware raises the `AttributeError` straight into the test. Either way, a fake must offer
-# **the methods the route calls, with the arguments it passes**. For a database the best fake is
-# usually a real session on a throwaway database (lesson 4); for a mailer or an SMS
-# gateway, a small recording class like `FakeSms`.
+# Forge's middleware turns the crash into a 500 and logs the `AttributeError` (lesson 1); an app
+# without such a middleware raises it into the test. A fake must offer **the methods the route
+# calls, with the arguments it passes**: for a database, usually a real session on a throwaway
+# database (lesson 4); for a mailer or an SMS gateway, a recording class like `FakeSms`.
 #
 # ### A new fake for every request
 #
-# Two tempting ways to wire a fake in hand FastAPI something that builds a **new** fake on each
-# request:
+# Two tempting ways to wire a fake in build a **new** fake on each request:
 #
 # - `app.dependency_overrides[get_sms] = lambda: FakeSms()`
 # - `app.dependency_overrides[get_sms] = FakeSms`: a class is a callable too, so FastAPI calls
-#   it, once per request. (It also reads the constructor's parameters as request parameters, like
-#   any dependency's: a dataclass fake with fields turns them into query parameters.)
+#   it once per request (and reads its constructor's parameters as request parameters).
 #
-# The route then records into an object nobody holds, and the test's own fake stays empty. Every
-# positive assertion fails, which you would notice. Every *negative* assertion ("nothing was
-# texted") passes, whatever the app does, which you would not.
+# The route then records into an object nobody holds. Every positive assertion fails, which you
+# would notice. Every *negative* assertion ("nothing was texted") passes, whatever the app does,
+# which you would not.
 #
-# Here is the booking app with the planted bug switched on: it sends the confirmation *before*
-# checking the slot, so a refused booking still texts the customer. Two versions of the refusal
-# test run against it. **This cell fails on purpose.** Expect `1 failed, 1 passed`, and notice
+# Here is the booking app with the planted bug switched on: it texts *before* checking the slot,
+# so a refused booking still texts the customer. Two versions of the refusal test run against
+# it. **This cell fails on purpose.** Expect `1 failed, 1 passed`, and notice
 # which one passes: the test with the broken wiring is the one that misses the bug.
 
 # %% tags=["raises-exception"]
@@ -360,8 +367,12 @@ def test_refusal_texts_nobody__the_test_holds_the_fake(texts_first_app):
     assert len(sms.sent) == sent_before     # fails: the refused booking texted Bo
 
 
+
 # %% [markdown]
-# ### A mock that accepts anything
+# ### Deep dive: a mock that accepts anything
+#
+# *Optional: why `MagicMock` proves little, and a trap of `create_autospec` with background
+# tasks; skip it on a first pass.*
 #
 # `unittest.mock.MagicMock` is a convenient stand-in, but it answers *every* attribute: a route
 # that calls a method the real gateway doesn't have (a typo, or a rename the route missed)
@@ -419,16 +430,16 @@ orders.dependency_overrides.clear()
 # the real object has** (`sms.sent`, `strict.send.assert_called_once_with(...)`), not merely that
 # "something was called".
 #
+
+# %% [markdown]
 # ## 5. Overrides are global state
 #
-# The override lives in `app.dependency_overrides`, and the app is usually a **module-level
-# object**: forge's `forge.main.app`, which every test module that writes
-# `from forge.main import app` shares. Whatever one test puts in that dict stays there for every
-# later test in the same process, until somebody takes it out.
+# The override lives on the app, and the app is usually a **module-level object**, such as
+# `forge.main.app`, shared by every test module that imports it. Whatever one test puts in that
+# dict stays there for every later test in the process, until somebody takes it out.
 #
-# The article's test takes it out with `app.dependency_overrides.clear()` on the last line of
-# the test, after the assertions. An assertion that fails raises `AssertionError`, and the rest
-# of the test never runs, clean-up included.
+# The article's test takes it out with `app.dependency_overrides.clear()` on its last line. An
+# assertion that fails raises `AssertionError`, and the rest of the test never runs.
 #
 # The next cell reproduces that on forge's module-level app with a fake session for the item
 # route. The first test has a typo in its expectation (2.0 for 12.0), so it fails before its
@@ -462,12 +473,11 @@ def test_the_first_item_is_the_anvil():
 
 
 # %% [markdown]
-# The second test is correct, and it fails. On its own it passes. That is the signature of a
-# leak: a test that **passes alone and fails in the suite**, with data in the response that this
-# test never set up. The article calls such failures flaky; they are not random. The same tests
-# in the same order fail the same way every time. What changes the outcome is the order and the
-# selection of tests (one file instead of all, `-k`, a plugin that shuffles the order), which is
-# why a leak can look random. The override is still there after the run:
+# The second test is correct, and it fails; on its own it passes. That is the signature of a
+# leak: a test that **passes alone and fails in the suite**. The article calls such failures
+# flaky, but they are not random: the same tests in the same order fail the same way every time.
+# What changes the outcome is the order and selection of tests (one file, `-k`, a shuffling
+# plugin). The override is still there after the run:
 
 # %%
 print(forge_app.dependency_overrides)
@@ -526,8 +536,47 @@ print("after the run:", forge_app.dependency_overrides)
 #   owns the whole app, `clear()` is fine.
 # - A `try: ... finally:` around the test body also runs on failure, but then every test repeats
 #   it; a fixture writes it once.
+
+# %% [markdown]
+# ## 7. The structural cure: an app per test
 #
-# ## 7. The autouse safety net, and its catch
+# Clean-up fixtures fix the symptom. The cause is that every test shares **one** app. Forge has
+# an **app factory**, `create_app()`, which builds a new app, with its own empty
+# `dependency_overrides`, each time it is called. A test that builds its own app can't leak an
+# override into another test: there is no other test using that dict, and it is gone with the
+# app.
+
+# %%
+first, second = create_app(), create_app()
+first.dependency_overrides[get_db] = lambda: OneItemSession()
+
+with TestClient(first) as one, TestClient(second) as two, TestClient(forge_app) as shared:
+    print("the app with the override:  ", one.get("/forge/items/1").json()["name"])
+    print("another app from create_app:", two.get("/forge/items/1").json()["name"])
+    print("the module-level app:       ", shared.get("/forge/items/1").json()["name"])
+print("separate dicts:", first.dependency_overrides is not second.dependency_overrides)
+
+# %% [markdown]
+# So the fixture shape to reach for is:
+#
+# ```python
+# @pytest.fixture
+# def client(fake):
+#     app = create_app()
+#     app.dependency_overrides[get_something] = lambda: fake
+#     with TestClient(app) as client:
+#         yield client
+#     app.dependency_overrides.clear()   # not strictly needed any more; cheap and tidy
+# ```
+#
+# It also gives each test a fresh `app.state`, which matters as much. Lesson 11 is about
+# structuring an app this way, and shows what a module-level app shares besides its overrides.
+
+# %% [markdown]
+# ## 8. Deep dive: the autouse safety net, and its catch
+#
+# *Optional: the article's autouse clean-up fixture, and why it leaves the last override behind;
+# skip it on a first pass.*
 #
 # As a second line of defence, the article suggests an **autouse** fixture (pytest applies it to
 # every test in its scope without being asked; put it in the `conftest.py` at the root of your
@@ -571,8 +620,12 @@ forge_app.dependency_overrides.clear()
 #
 # Keep the net, but don't rely on it: a fixture that sets an override should remove it itself,
 # as in section 6.
+
+# %% [markdown]
+# ## 9. Deep dive: overrides are read on every request
 #
-# ## 8. Overrides are read on every request
+# *Optional: when FastAPI looks overrides up, and how a test can swap fakes halfway; skip it on a
+# first pass.*
 #
 # The article injects its override "before creating the client", as if the client took a copy.
 # It doesn't: FastAPI reads `app.dependency_overrides` each time it resolves a request. Setting
@@ -599,8 +652,12 @@ with TestClient(calendar) as client:
 # %% [markdown]
 # That is useful inside a test, too: start with one fake and swap in another halfway through
 # (a gateway that starts failing, a user who changes), all on one client.
+
+# %% [markdown]
+# ## 10. Deep dive: FastAPI says nothing about overrides
 #
-# ## 9. FastAPI says nothing about overrides
+# *Optional: everything a request with an override prints or logs (nothing about the override);
+# skip it on a first pass.*
 #
 # The article shows output along the lines of "Overriding dependency: get_db -> ..." followed
 # by "Test execution successful". FastAPI prints and logs nothing of the kind. Here is
@@ -644,42 +701,11 @@ print("any mention of an override:", any("overrid" in line.lower() for line in c
 # The only records are asyncio's note about the event loop it picked and the HTTP client's own
 # line about the request. If you want to see which overrides
 # are active while debugging, print `app.dependency_overrides` yourself.
-#
-# ## 10. The structural cure: an app per test
-#
-# Clean-up fixtures fix the symptom. The cause is that every test shares **one** app. Forge has
-# an **app factory**, `create_app()`, which builds a new app, with its own empty
-# `dependency_overrides`, each time it is called. A test that builds its own app can't leak an
-# override into another test: there is no other test using that dict, and it is gone with the
-# app.
-
-# %%
-first, second = create_app(), create_app()
-first.dependency_overrides[get_db] = lambda: OneItemSession()
-
-with TestClient(first) as one, TestClient(second) as two, TestClient(forge_app) as shared:
-    print("the app with the override:  ", one.get("/forge/items/1").json()["name"])
-    print("another app from create_app:", two.get("/forge/items/1").json()["name"])
-    print("the module-level app:       ", shared.get("/forge/items/1").json()["name"])
-print("separate dicts:", first.dependency_overrides is not second.dependency_overrides)
 
 # %% [markdown]
-# So the fixture shape to reach for is:
+# ## 11. Deep dive: outgoing HTTP calls with `httpx.MockTransport`
 #
-# ```python
-# @pytest.fixture
-# def client(fake):
-#     app = create_app()
-#     app.dependency_overrides[get_something] = lambda: fake
-#     with TestClient(app) as client:
-#         yield client
-#     app.dependency_overrides.clear()   # not strictly needed any more; cheap and tidy
-# ```
-#
-# It also gives each test a fresh `app.state`, which matters as much. Lesson 11 is about
-# structuring an app this way, and shows what a module-level app shares besides its overrides.
-#
-# ## 11. Outgoing HTTP calls: `httpx.MockTransport`
+# *Optional: faking another service that your app calls over HTTP; skip it on a first pass.*
 #
 # When your app calls another service over HTTP (a payment provider, an exchange-rate API), the
 # same technique applies one level down: let the route get its HTTP client from a dependency,
@@ -763,7 +789,8 @@ def test_rates_service_down_is_502(shop_client, upstream):
 # inside the route, or at module level, gives the test nothing to override; you would be back to
 # patching. (The app here uses `httpx`; TestClient itself is built on `httpx2`. They are separate
 # libraries with the same design, and `MockTransport` exists in both.)
-#
+
+# %% [markdown]
 # ## What the article gets wrong
 #
 # Measured on the pinned versions:
@@ -776,37 +803,37 @@ def test_rates_service_down_is_502(shop_client, upstream):
 # - **`app.dependency_overrides.clear()` on the last line of the test**: a failing assertion
 #   skips it, and the override leaks into the tests that follow. Clean up in a fixture's
 #   teardown (sections 5 and 6).
-# - **The example's printed output, "Overriding dependency: get_db -> override_get_db"**: FastAPI
-#   prints nothing when it uses an override (section 9).
-# - **"Inject the override before creating the client"**: not needed; overrides are looked up on
-#   every request, so an override set inside a running client applies to the next request
-#   (section 8).
 # - **The autouse fixture `def clear_overrides(): app.dependency_overrides.clear()`**: it clears
-#   before each test and leaves the last test's override in place. Clear after `yield`
-#   (section 7).
+#   before each test and leaves the last test's override in place. Clear after `yield` (deep
+#   dive, section 8).
+# - **"Inject the override before creating the client"**: not needed; overrides are looked up on
+#   every request (deep dive, section 9).
+# - **The printed output, "Overriding dependency: get_db -> override_get_db"**: FastAPI prints
+#   nothing when it uses an override (deep dive, section 10).
 # - **`from io.thecodeforge.main import app, get_db`**: `io` is a module of the standard library,
 #   so this import can never work; name your package something else (forge is `forge`).
 # - **"External service: TestClient with httpx.MockTransport"** (the decision table): right, as
-#   long as the app gets its HTTP client from a dependency you can override (section 11).
-#
+#   long as the app gets its HTTP client from a dependency you can override (deep dive,
+#   section 11).
+
+# %% [markdown]
 # ## Summary
 #
 # - `app.dependency_overrides` maps an original dependency (the function object) to a
 #   replacement callable. FastAPI consults it on every request, for every `Depends()`, nested
-#   ones included. It prints nothing when it does.
+#   ones included.
 # - Replace side effects with **recording fakes**: same methods and arguments as the real
 #   object, and the override returns the instance the test holds (`lambda: fake`).
 # - Assert what was done, with which data, **how many times**, and that nothing was done on the
 #   failure paths. Pair a negative assertion with proof that the fake is wired in.
-# - A placeholder without the right methods (`"MockSessionObject"`) breaks a real route; a
-#   `MagicMock` accepts methods that don't exist (use `create_autospec`); a new fake per request
-#   makes negative tests pass vacuously.
+# - A placeholder without the right methods (`"MockSessionObject"`) breaks a real route; a new
+#   fake per request makes negative tests pass vacuously.
 # - Overrides on a shared app are **global state**. Remove them in fixture teardown (after
-#   `yield`), never on the last line of a test. An autouse safety net must clear after `yield`,
-#   and its scope must not be narrower than the fixtures whose overrides it removes.
-# - Better still, build an app per test with `create_app()`: nothing to leak into.
-# - For calls to other services, inject the HTTP client and override it with one built on
-#   `httpx.MockTransport`.
+#   `yield`), never on the last line of a test. Better still, build an app per test with
+#   `create_app()`: nothing to leak into.
+# - From the deep dives: a `MagicMock` accepts methods that don't exist (use `create_autospec`,
+#   or a hand-written fake); an autouse safety net must clear after `yield`; FastAPI prints
+#   nothing about overrides; fake other services with `httpx.MockTransport`.
 
 # %% [markdown]
 # ## Your turn: exercise 2

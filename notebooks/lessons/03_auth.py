@@ -13,28 +13,23 @@
 # %% [markdown]
 # # Lesson 3 · Testing authenticated endpoints: who are you, and may you?
 #
-# Most routes of a real API answer differently depending on who is asking. Behind every such
-# route are two separate questions:
-#
-# - **authentication**: *who are you?* Forge answers it from a bearer token (a JWT);
-# - **authorization**: *given who you are, may you do this?* Forge answers it with rules about
-#   roles (only administrators see the dashboard) and ownership (your profile, not somebody
-#   else's).
-#
-# The two need different tools in a test suite, and mixing them up is how broken authentication
-# ships with a green test run. By the end of this lesson you will be able to:
+# Behind every route that answers depending on who is asking are two separate questions:
+# **authentication**, *who are you?* (forge reads a bearer token, a JWT), and **authorization**,
+# *given who you are, may you do this?* (forge's rules about roles and ownership). The two need
+# different tools in a test suite, and mixing them up is how broken authentication ships with a
+# green test run. By the end of this lesson you will be able to:
 #
 # - tell a **401** from a **403**, and check the `WWW-Authenticate` header that a 401 carries;
 # - get a **real token** the way a client does (register, then log in at `POST /token`) and
 #   send it;
-# - test authorization rules by **overriding `get_current_user`** with a user built in the
-#   test, for every role, including roles your API has no way to create;
-# - build that fake user correctly, and clean it up so it can't leak into other tests;
-# - explain why an override can't test the 401 path at all, and what real tokens really cost;
+# - test authorization rules by **overriding `get_current_user`** with a complete user built in
+#   the test, for every role, including roles your API has no way to create;
+# - explain why an override can't test the 401 path at all;
 # - test **ownership**: your own resource yes, somebody else's no, without telling a stranger
 #   which ids exist.
 #
-# Some cells **fail on purpose**; the text right before each of them says so.
+# Some cells **fail on purpose**; the text right before each of them says so. Sections headed
+# *Deep dive* are optional: skip them on a first pass and come back for the depth.
 
 # %%
 from graders.notebook import setup, show
@@ -48,11 +43,16 @@ setup()
 # | **401 Unauthorized** | "I don't know who you are" | no credentials, a malformed or forged token, an expired one | authenticating (again) |
 # | **403 Forbidden** | "I know who you are, and the answer is no" | the wrong role, somebody else's resource | nothing: asking again with the same identity won't change the answer |
 #
-# The name "Unauthorized" is a historical accident: 401 is about *authentication*. HTTP also
-# requires every 401 to carry a **`WWW-Authenticate`** header naming the scheme the client should
-# use (RFC 9110, section 15.5.2). For bearer tokens that is `WWW-Authenticate: Bearer`. A 401
-# without it is malformed, and a 403 for a request that carried no credentials at all tells the
-# client the wrong thing: that logging in would not help.
+# The name "Unauthorized" is a historical accident: 401 is about *authentication*. HTTP requires
+# every 401 to carry a **`WWW-Authenticate`** header naming the scheme to use (RFC 9110, section
+# 15.5.2), for bearer tokens `WWW-Authenticate: Bearer`. A 401 without it is malformed, and a 403
+# for a request without credentials tells the client, wrongly, that logging in would not help.
+
+# %% [markdown]
+# ### Deep dive: FastAPI's own 403, before 0.122
+#
+# *Optional: why older tests and blog posts expect 403 for a missing token; skip it on a first
+# pass.*
 #
 # FastAPI itself got this wrong for a long time. Before version **0.122**, `HTTPBearer`,
 # `HTTPDigest` and their base class `HTTPBase`, the `APIKeyHeader`, `APIKeyQuery` and
@@ -100,18 +100,16 @@ show(forge.dependencies._unauthorized)
 # %% [markdown]
 # Three details matter for testing:
 #
-# - `bearer_token` is FastAPI's `OAuth2PasswordBearer(tokenUrl="/token", auto_error=False)`. It
-#   reads `Authorization: Bearer <token>` and hands over `None` when the header is missing *or
-#   uses another scheme*, so that `get_current_user` decides what the error looks like.
+# - `bearer_token` (FastAPI's `OAuth2PasswordBearer` with `auto_error=False`) hands over `None`
+#   when the header is missing *or uses another scheme*, so `get_current_user` shapes the error.
 # - `decode_access_token` (in `forge/security.py`) checks the signature with the app's own secret,
 #   accepts only HS256, and rejects tokens that are expired or lack `exp` or `sub`.
-# - The token names the user by id (it also has a `role` claim, which forge doesn't trust); the
-#   user, with their current role, is loaded from the database. A token for a deleted user is
-#   refused like a forged one.
+# - The token names the user by id; the user, with their current role, is loaded from the
+#   database (the token's `role` claim is not trusted). A deleted user's token is refused.
 #
-# `require_admin` is the authorization rule, and it *depends on* `get_current_user`: it only ever
-# runs for a user who got through authentication. A route declares which question it needs
-# answered through the type of a parameter (`CurrentUser` or `Admin`):
+# `require_admin`, the authorization rule, *depends on* `get_current_user`, so it only runs for
+# an authenticated user. A route declares which question it needs answered through the type of
+# a parameter (`CurrentUser` or `Admin`):
 
 # %%
 import forge.routers.admin
@@ -127,14 +125,12 @@ show(forge.routers.admin.audit_log)
 # 1. **register**: `POST /forge/users` with a JSON body (username, email, password); new accounts
 #    get the ordinary role `"smith"`;
 # 2. **log in**: `POST /token` with a **form** body (`username`, `password`), the OAuth2
-#    "password" flow. With TestClient that is `data={...}`, not `json={...}`. FastAPI parses
-#    forms with the `python-multipart` package; without it installed, declaring the route fails.
-#    The answer is `{"access_token": ..., "token_type": "bearer"}`;
+#    "password" flow: with TestClient, `data={...}`, not `json={...}` (FastAPI parses forms with
+#    the `python-multipart` package). The answer is `{"access_token": ..., "token_type": "bearer"}`;
 # 3. send the token in the header `Authorization: Bearer <access_token>`.
 #
-# Forge has one administrator, created by the lifespan when the app's settings carry an
-# `admin_password`. Its username is the setting `admin_username`: read it from the settings
-# rather than typing it out.
+# Forge has one administrator, created by the lifespan when the settings carry an
+# `admin_password`; read its username from the setting `admin_username`.
 
 # %% [markdown]
 # **Predict, then run.** The next cell logs ada in twice: first with `json=`, then with `data=`.
@@ -142,8 +138,11 @@ show(forge.routers.admin.audit_log)
 
 # %%
 from contextlib import ExitStack
+from typing import Annotated
 
 import jwt
+from fastapi import Depends, FastAPI
+from fastapi.testclient import TestClient
 
 from forge.config import Settings
 from forge.main import create_app
@@ -152,8 +151,8 @@ ADMIN_PASSWORD = "open-the-forge-please"
 PASSWORD = "correct-horse-battery"
 
 demo_settings = Settings(admin_password=ADMIN_PASSWORD)
-# A long-lived client for the demos of this lesson (tests use fixtures): an ExitStack keeps its
-# `with` open across cells, and closing the stack later runs the app's shutdown.
+# A client for this section's two demo cells (tests use fixtures): an ExitStack keeps its `with`
+# open across cells, and closing the stack later runs the app's shutdown.
 demo_lifetime = ExitStack()
 demo = demo_lifetime.enter_context(TestClient(create_app(demo_settings)))
 
@@ -202,29 +201,31 @@ for who, headers in askers.items():
     print(f"{who:<20} {response.status_code}  {detail:<26} "
           f"WWW-Authenticate: {response.headers.get('www-authenticate')}")
 
+
+demo_lifetime.close()   # the demo client is done: its `with` ends and the app shuts down
+
 # %% [markdown]
 # Four different requests get a 401, each with the challenge header; only the one from a known
 # user who lacks the role gets 403.
 #
 # ## 4. Overriding `get_current_user`: test the rules, skip the token
 #
-# The article's central idea for this section is sound: to test *authorization* logic, replace
-# the dependency that produces the current user with one that returns a user you built in the
-# test. Then each test says in one line who is asking, and no test depends on passwords, logins
-# or signing keys.
+# The article's central idea here is sound: to test *authorization*, replace the dependency that
+# produces the current user with one that returns a user built in the test. Each test then says
+# in one line who is asking, without passwords, logins or signing keys.
 #
-# In forge, the user is a SQLAlchemy model, `forge.models.User`. Calling
-# `User(id=..., username=..., email=..., role=...)` creates a **transient** object: it is never
-# added to a session, so nothing is written to any database. The override returns it:
+# Forge's user is a SQLAlchemy model, `forge.models.User`; `User(id=..., username=..., email=...,
+# role=...)` creates a **transient** object, never added to a session or written anywhere. The
+# override returns it:
 #
 # - `require_admin` still runs: it declares `Depends(get_current_user)`, and FastAPI resolves
 #   overrides wherever a dependency appears, also inside another dependency;
 # - nothing of the token path runs: not the header parsing, not the signature check, not the
 #   database lookup.
 #
-# Put the override in a fixture and remove it in the fixture's **teardown** (after `yield`),
-# which pytest runs even when the test fails. Here the fixture also builds its own app with
-# `create_app()`, so the override lives on an app that no other test uses (lesson 2).
+# Put the override in a fixture and remove it in the **teardown** (after `yield`), which runs
+# even when the test fails; this fixture also builds its own app, which no other test uses
+# (lesson 2).
 
 # %%
 # %%ipytest
@@ -273,59 +274,23 @@ def test_every_other_role_is_refused(client, act_as, role):
 
 
 # %% [markdown]
-# Look at the roles in the parametrized test. Forge's API can only create two kinds of account:
-# smiths (by registration) and the one administrator (from the settings). `"auditor"` can't be
-# created through the API at all, and neither can `"ADMIN"` or an empty role. Yet a real
-# database can hold them: an old migration, a role added next year, a typo in a support
-# script. A rule written as a deny-list, `if user.role == "smith": raise 403`, passes every test
-# that only uses registered users, and lets an auditor into the admin area. An override makes
-# any role one line of test code. **Test the rule for every kind of user, not only for the ones
-# your API happens to produce.** And test the allowed path too: a check that refuses everybody
-# passes every test of a refusal.
-#
+# Look at the roles in the parametrized test. Forge's API can only create smiths and the one
+# administrator; `"auditor"`, `"ADMIN"` or an empty role can't be created through it, yet a real
+# database can hold them (an old migration, a role added next year, a typo in a support script).
+# A deny-list rule, `if user.role == "smith": raise 403`, passes every test that only uses
+# registered users, and lets an auditor in. **Test the rule for every kind of user, not only
+# for the ones your API happens to produce.** And test the allowed path too: a check that
+# refuses everybody passes every test of a refusal.
+
+# %% [markdown]
 # ## 5. Build the fake user completely
 #
-# A fake user has to have every attribute the code under test reads, with the right values. The
-# article's other two fake users don't. Its debug guide suggests `User(id=1, name='test')`,
-# although its own `User` has a `username`, not a `name`. Its FAQ suggests
-# `User(id=1, username='test_admin')`: an administrator, judging by the name, without a role.
-# On forge they fail in two different ways.
-
-# %%
-try:
-    User(id=1, name="test")
-except TypeError as error:
-    print("User(id=1, name='test') ->", type(error).__name__, error)
-
-faq_user = User(id=1, username="test_admin")
-print("User(id=1, username='test_admin') -> role:", faq_user.role, "| email:", faq_user.email)
-
-# %% [markdown]
-# - `name` is not a column of forge's `User`, so SQLAlchemy refuses the keyword. (With the
-#   article's own Pydantic-style `User`, the same line fails with a `ValidationError`: `username`
-#   is required.) Either way the article's line never runs.
-# - The FAQ's user constructs fine, but its `role` is `None`, not the default `"smith"`: a
-#   column's `default=` is applied by SQLAlchemy when the row is **inserted**, and a transient
-#   object is never inserted. Its `email` is `None` too. Used as an override, this "test_admin"
-#   is refused by the admin check, and any route that returns the user crashes while building
-#   the response (forge turns the crash into a 500 and logs the cause):
-
-# %%
-from unittest import TestCase
-
-faq_app = create_app()
-faq_app.dependency_overrides[get_current_user] = lambda: User(id=1, username="test_admin")
-with TestClient(faq_app) as faq_client:
-    print("GET /forge/admin/audit ->", faq_client.get("/forge/admin/audit").status_code)
-    with TestCase().assertLogs("forge", level="ERROR") as logged:
-        me = faq_client.get("/forge/users/me")
-    cause = logged.records[0].exc_info[1]
-    print("GET /forge/users/me    ->", me.status_code, "| cause:", type(cause).__name__,
-          [(e["loc"], e["msg"]) for e in cause.errors()])
-
-# %% [markdown]
-# Hence the `act_as` fixture above: it fills in every field with a sensible value and lets the
-# test change only what it is about.
+# A fake user has to have every attribute the code under test reads, with the right values.
+# `User(...)` built in a test is transient: it is never inserted, so a column's `default=` (a
+# role of `"smith"`) is never applied. Leave out `role` or `email`, and they are `None`: such an
+# "admin" is refused by the admin check, and a route that returns the user crashes while
+# building the response. Hence the `act_as` fixture above: it fills in every field with a
+# sensible value and lets the test change only what it is about.
 #
 # There is a second trap. The fake user exists only in the test's memory. A route that looks the
 # current user up **again** in the database (forge's `GET /forge/users/{id}` loads the profile it
@@ -346,8 +311,329 @@ with TestClient(lonely_app) as lonely:
 # When a route needs the row, create it first (register through the API, or add it through
 # `app.state.sessionmaker` as above, which skips the password hashing when nobody is going to log
 # in) and act as a user with that id.
+
+# %% [markdown]
+# ### Deep dive: the article's fake users
 #
-# ## 6. The clean-up that the article "assumes"
+# *Optional: the article's two incomplete fake users, run on forge; skip it on a first pass.*
+#
+# The article's debug guide suggests `User(id=1, name='test')`, although its own `User` has a
+# `username`, not a `name`. Its FAQ suggests `User(id=1, username='test_admin')`: an
+# administrator, judging by the name, without a role. On forge they fail in two different ways.
+
+# %%
+try:
+    User(id=1, name="test")
+except TypeError as error:
+    print("User(id=1, name='test') ->", type(error).__name__, error)
+
+faq_user = User(id=1, username="test_admin")
+print("User(id=1, username='test_admin') -> role:", faq_user.role, "| email:", faq_user.email)
+
+# %% [markdown]
+# - `name` is not a column of forge's `User`, so SQLAlchemy refuses the keyword. (With the
+#   article's own Pydantic-style `User`, the same line fails with a `ValidationError`: `username`
+#   is required.) Either way the article's line never runs.
+# - The FAQ's user constructs fine, but its `role` is `None`, not the default `"smith"`: a
+#   column's `default=` is applied by SQLAlchemy when the row is **inserted**, and a transient
+#   object is never inserted. Its `email` is `None` too. Used as an override, this "test_admin"
+#   is refused by the admin check, and any route that returns the user crashes while building
+#   the response. Forge turns the crash into a 500 and logs the cause, which the test below
+#   collects with pytest's `caplog` fixture (`-s` lets its `print` through):
+
+# %%
+# %%ipytest -s
+import logging
+
+
+def test_the_faqs_admin_is_no_admin(caplog):
+    faq_app = create_app()
+    faq_app.dependency_overrides[get_current_user] = lambda: User(id=1, username="test_admin")
+    with TestClient(faq_app) as faq_client:
+        audit = faq_client.get("/forge/admin/audit")
+        with caplog.at_level(logging.ERROR, logger="forge"):
+            me = faq_client.get("/forge/users/me")
+    [record] = [record for record in caplog.records if record.name == "forge"]
+    cause = record.exc_info[1]
+    print("GET /forge/admin/audit ->", audit.status_code)
+    print("GET /forge/users/me    ->", me.status_code, "| cause:", type(cause).__name__,
+          [(e["loc"], e["msg"]) for e in cause.errors()])
+    assert (audit.status_code, me.status_code) == (403, 500)
+
+
+# %% [markdown]
+# ## 6. What an override cannot test: authentication itself
+#
+# An override replaces `get_current_user` **completely**. While it is in place, the request's
+# headers are never looked at: a request with no token, a garbage token or a forged one is
+# answered for the fake user.
+
+# %%
+blind_app = create_app()
+blind_app.dependency_overrides[get_current_user] = lambda: User(
+    id=1, username="root", email="root@example.com", role="admin")
+with TestClient(blind_app) as blind:
+    print("no token at all:    ", blind.get("/forge/admin/audit").status_code)
+    print("a forged admin token:", blind.get("/forge/admin/audit",
+                                            headers={"Authorization": f"Bearer {forged}"}).status_code)
+
+# %% [markdown]
+# So a suite that only overrides proves nothing about the 401 path: the missing, forged or
+# expired token, the `WWW-Authenticate` header, the mapping from a token to a user. Those need
+# tests **without any override**, and they are cheap: an anonymous request needs no set-up, and a
+# token signed with a wrong key is one `jwt.encode` call.
+
+# %%
+# %%ipytest
+@pytest.mark.parametrize("headers", [
+    {},
+    {"Authorization": "Bearer let-me-in"},
+    {"Authorization": f"Bearer {forged}"},
+    {"Authorization": "Token abc"},
+], ids=["no-header", "garbage", "signed-with-another-key", "other-scheme"])
+def test_the_audit_log_asks_strangers_to_authenticate(client, headers):
+    response = client.get("/forge/admin/audit", headers=headers)
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+# %% [markdown]
+# Then at least one test should take the road a real client takes, from the login to the
+# protected route, so that the token the service issues is proven to be one it accepts. Here
+# the smith gets 403 and the administrator 200, both with tokens from `POST /token`:
+
+# %%
+# %%ipytest
+def log_in(client, username, password):
+    response = client.post("/token", data={"username": username, "password": password})
+    assert response.status_code == 200
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def test_real_tokens_for_a_smith_and_the_administrator():
+    settings = Settings(admin_password=ADMIN_PASSWORD)
+    with TestClient(create_app(settings)) as client:
+        created = client.post("/forge/users", json={"username": "ada", "email": "ada@example.com",
+                                                     "password": PASSWORD})
+        assert created.status_code == 201
+        smith = log_in(client, "ada", PASSWORD)
+        admin = log_in(client, settings.admin_username, ADMIN_PASSWORD)
+
+        assert client.get("/forge/admin/audit", headers=smith).status_code == 403
+        assert client.get("/forge/admin/audit", headers=admin).status_code == 200
+
+
+# %% [markdown]
+# The helper is called `log_in`, not `test_log_in`: pytest would collect a function whose name
+# starts with `test_` as a test (lesson 10 shows what that does).
+#
+# This split is what the article's FAQ recommends too, and it is right: overrides for the
+# authorization rules, real tokens for the authentication path. Its other advice in this
+# section, "avoid real tokens in unit tests" because they are slow and fragile, is not: real
+# tokens cost a few percent of a request (the deep dive in section 8 measures it).
+
+# %% [markdown]
+# ## 7. Ownership: your profile, not somebody else's
+#
+# Roles are one kind of rule; **ownership** is the other. Forge's `GET /forge/users/{id}` returns
+# a profile only to its owner (or to an administrator):
+
+# %%
+import forge.routers.users
+
+show(forge.routers.users.read_user)
+
+# %% [markdown]
+# A route that trusts the id in the URL and forgets the ownership check has an **IDOR**
+# (insecure direct object reference): any signed-in user reads any record by trying ids. Only a
+# test that asks for *somebody else's* record notices it; asking for your own passes either way.
+#
+# Note also *how* forge refuses: with the **same 404** as for a missing id, not a 403, which
+# would confirm that the id exists and let a stranger map every account. So the test compares
+# the refusal with the answer for a missing id, and checks that none of the other user's data is
+# in the response.
+#
+# Here is the pattern on a small inline app, a workshop where every smith can look at their own
+# orders. `make_orders_app(owner_check=...)` builds it correctly or with the IDOR, and its
+# `current_smith` dependency refuses everybody until a test overrides it.
+
+# %%
+from fastapi import HTTPException, status
+
+
+def current_smith() -> str:
+    raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="Not authenticated",
+                        headers={"WWW-Authenticate": "Bearer"})
+
+
+def make_orders_app(owner_check: bool = True) -> FastAPI:
+    orders_app = FastAPI()
+    orders = {1: {"id": 1, "owner": "ada", "item": "anvil"},
+              2: {"id": 2, "owner": "grace", "item": "tongs"}}
+
+    @orders_app.get("/orders/{order_id}")
+    def read_order(order_id: int, smith: Annotated[str, Depends(current_smith)]):
+        order = orders.get(order_id)
+        if order is None or (owner_check and order["owner"] != smith):
+            raise HTTPException(status.HTTP_404_NOT_FOUND, detail="No such order")
+        return order
+
+    return orders_app
+
+
+# %% [markdown]
+# The suite runs against both versions: **this cell fails on purpose**, with `1 failed, 5
+# passed`. Only the test that asks for somebody else's order fails, and only on the app with
+# the IDOR.
+
+# %% tags=["raises-exception"]
+# %%ipytest --tb=line
+@pytest.fixture(params=[True, False], ids=["owner-checked", "idor"])
+def orders(request):
+    orders_app = make_orders_app(owner_check=request.param)
+    orders_app.dependency_overrides[current_smith] = lambda: "ada"
+    with TestClient(orders_app) as client:
+        yield client
+    orders_app.dependency_overrides.clear()
+
+
+def test_a_smith_reads_their_own_order(orders):
+    response = orders.get("/orders/1")
+    assert response.status_code == 200
+    assert response.json()["item"] == "anvil"
+
+
+def test_an_unknown_order_is_404(orders):
+    assert orders.get("/orders/999").status_code == 404
+
+
+def test_somebody_elses_order_looks_like_a_missing_one(orders):
+    response = orders.get("/orders/2")
+    assert response.status_code == orders.get("/orders/999").status_code == 404
+    assert "tongs" not in response.text and "grace" not in response.text
+
+
+# %% [markdown]
+# ## 8. Deep dive: what real tokens cost
+#
+# *Optional: the article's claim that overrides make auth tests 10x faster, measured; skip it on
+# a first pass.*
+#
+# The article claims that overriding makes auth tests **10x faster** than generating real
+# tokens, and that "token generation is expensive". Measure it:
+#
+# 1. creating and verifying a token with PyJWT (HS256), on its own;
+# 2. the same request, `GET /forge/users/me`, sent three ways: with a real token; with an
+#    override that loads the user from the database, as `get_current_user` does, but reads no
+#    token; and with an override that returns a ready-made `User`, the article's pattern. The
+#    three alternate, one request each, and we take the median of each kind, so that a busy
+#    machine slows all three alike;
+# 3. what *getting* a token through the API costs: a registration and a login.
+#
+# The measurements run on a client of their own, with ada registered and logged in.
+
+# %%
+import statistics
+import time
+
+from sqlalchemy.orm import Session
+
+from forge.dependencies import get_db
+from forge.security import create_access_token, decode_access_token
+
+cost_lifetime = ExitStack()
+demo = cost_lifetime.enter_context(TestClient(create_app(demo_settings)))
+demo.post("/forge/users", json={"username": "ada", "email": "ada@example.com", "password": PASSWORD})
+ada_token = demo.post("/token", data={"username": "ada", "password": PASSWORD}).json()["access_token"]
+
+started = time.perf_counter()
+for _ in range(1000):
+    decode_access_token(create_access_token(7, "smith", demo_settings), demo_settings)
+token_us = (time.perf_counter() - started) / 1000 * 1e6
+
+ada = demo.get("/forge/users/me", headers={"Authorization": f"Bearer {ada_token}"}).json()
+ada_user = User(id=ada["id"], username="ada", email="ada@example.com", role="smith")
+
+
+def ada_from_the_database(db: Annotated[Session, Depends(get_db)]) -> User:
+    return db.get(User, ada["id"])
+
+
+ways = {
+    "a real token": ({"Authorization": f"Bearer {ada_token}"}, None),
+    "override, user loaded from the db": ({}, ada_from_the_database),
+    "override, ready-made User": ({}, lambda: ada_user),
+}
+timings = {way: [] for way in ways}
+for _ in range(120):
+    for way, (headers, override) in ways.items():
+        if override is not None:
+            demo.app.dependency_overrides[get_current_user] = override
+        started = time.perf_counter()
+        demo.get("/forge/users/me", headers=headers)
+        timings[way].append((time.perf_counter() - started) * 1e6)
+        demo.app.dependency_overrides.clear()
+median = {way: statistics.median(times) for way, times in timings.items()}
+real = median["a real token"]
+
+started = time.perf_counter()
+demo.post("/forge/users", json={"username": "grace", "email": "grace@example.com", "password": PASSWORD})
+registering = (time.perf_counter() - started) * 1e6
+started = time.perf_counter()
+demo.post("/token", data={"username": "grace", "password": PASSWORD})
+logging_in = (time.perf_counter() - started) * 1e6
+
+print(f"PyJWT create + verify one token:    {token_us:8.0f} µs = {token_us / real:4.0%} of a request")
+for way, value in median.items():
+    print(f"request with {way + ':':<34}{value:8.0f} µs = {value / real:4.2f} x the real token's")
+print(f"POST /forge/users (registration):   {registering:8.0f} µs = {registering / real:4.1f} requests")
+print(f"POST /token (login):                {logging_in:8.0f} µs = {logging_in / real:4.1f} requests")
+cost_lifetime.close()   # the measuring client is done: its app shuts down
+
+# %% [markdown]
+# Your numbers will differ (on an idle machine: about 60 µs for a token, 1 to 3 ms for a
+# request; a busy one slows everything down alike); the proportions won't:
+#
+# - a token costs **a few percent of one TestClient request**;
+# - the request with a real token and the override that still loads the user cost about the
+#   same: that is the token's whole share;
+# - the ready-made `User` is quicker, but not because of the token: that override also skips
+#   the database session and query that `get_current_user` needs. It saves a fraction of a
+#   request, nowhere near a factor of 10;
+# - what *is* slow is the **password hash**. Registration and login each run PBKDF2 with
+#   100 000 iterations, on purpose: it is what makes stolen password hashes expensive to crack.
+#   That cost belongs to logging in, not to tokens.
+#
+# So a test that needs a real token for an existing user, but isn't about logging in, can mint
+# one directly: `create_access_token(user_id, role, app.state.settings)` returns exactly what
+# `POST /token` would, signed with the app's own secret. Keep at least one test that goes
+# through the real login, so that the two can't drift apart.
+#
+# The article's other objections to real tokens don't survive a closer look either:
+#
+# - *token lifetime*: a token is valid for 30 minutes and a test lasts milliseconds. A test
+#   about expiry sets the issue time itself (`create_access_token(..., now=...)`, lesson 10);
+# - *signing keys*: a test reads the key from the app's settings (or passes its own `Settings`),
+#   it never copies it;
+# - *a breaking change in the token library*: if upgrading PyJWT breaks token checking, your
+#   service's authentication is broken, and that is exactly what a test should tell you.
+#
+# Override `get_current_user` for **isolation**, not for speed: a test of "only admins may read
+# the audit log" should fail only when that rule breaks, not when the login does.
+#
+# | what you are testing | how |
+# | --- | --- |
+# | role rules, ownership rules, what a route does for a given user | override `get_current_user` with a complete fake user |
+# | no token, garbage, forged signature, expired token, the `WWW-Authenticate` header | no override: real requests with bad credentials |
+# | login, and that issued tokens are accepted and map to the right user | no override: register, `POST /token`, use the token |
+# | a route for a stored user, when logging in is beside the point | no override: a token from `create_access_token` |
+# | a limit per user (rate limits, quotas) | override `get_current_user` and vary the user between requests: the same user reaches the limit, another user does not |
+
+# %% [markdown]
+# ## 9. Deep dive: the clean-up that the article "assumes"
+#
+# *Optional: the article's two tests without their clean-up, and the leak that follows (lesson 2's
+# leak, with users); skip it on a first pass.*
 #
 # The article's two tests set the override on the module-level app inside the test body and end
 # with the comment that clean-up in `conftest.py` is assumed. If there is none, the last override
@@ -426,269 +712,11 @@ def test_anonymous_request_is_401(shared_client):
 # %%
 print("after the run:", app.dependency_overrides)
 
+
 # %% [markdown]
 # (The cell above still starts from the leak of the failing cell: its first test replaces the
 # leaked user and its teardown removes it. A suite whose fixtures always clean up never has
 # anything left over to start from.)
-#
-# ## 7. What an override cannot test: authentication itself
-#
-# An override replaces `get_current_user` **completely**. While it is in place, the request's
-# headers are never looked at: a request with no token, a garbage token or a forged one is
-# answered for the fake user.
-
-# %%
-blind_app = create_app()
-blind_app.dependency_overrides[get_current_user] = lambda: User(
-    id=1, username="root", email="root@example.com", role="admin")
-with TestClient(blind_app) as blind:
-    print("no token at all:    ", blind.get("/forge/admin/audit").status_code)
-    print("a forged admin token:", blind.get("/forge/admin/audit",
-                                            headers={"Authorization": f"Bearer {forged}"}).status_code)
-
-# %% [markdown]
-# So a suite that only overrides proves nothing about the 401 path: the missing token, the
-# forged signature, the expired token, the `WWW-Authenticate` header, and the mapping from a
-# token to a user. Those need tests **without any override**. They cost nothing extra: an
-# anonymous request needs no set-up at all, and a token signed with a wrong key is one
-# `jwt.encode` call.
-
-# %%
-# %%ipytest
-@pytest.mark.parametrize("headers", [
-    {},
-    {"Authorization": "Bearer let-me-in"},
-    {"Authorization": f"Bearer {forged}"},
-    {"Authorization": "Token abc"},
-], ids=["no-header", "garbage", "signed-with-another-key", "other-scheme"])
-def test_the_audit_log_asks_strangers_to_authenticate(client, headers):
-    response = client.get("/forge/admin/audit", headers=headers)
-    assert response.status_code == 401
-    assert response.headers["www-authenticate"] == "Bearer"
-
-
-# %% [markdown]
-# Then at least one test should take the road a real client takes, from the login to the
-# protected route, so that the token the service issues is proven to be one it accepts. Here
-# the smith gets 403 and the administrator 200, both with tokens from `POST /token`:
-
-# %%
-# %%ipytest
-def log_in(client, username, password):
-    response = client.post("/token", data={"username": username, "password": password})
-    assert response.status_code == 200
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
-def test_real_tokens_for_a_smith_and_the_administrator():
-    settings = Settings(admin_password=ADMIN_PASSWORD)
-    with TestClient(create_app(settings)) as client:
-        created = client.post("/forge/users", json={"username": "ada", "email": "ada@example.com",
-                                                     "password": PASSWORD})
-        assert created.status_code == 201
-        smith = log_in(client, "ada", PASSWORD)
-        admin = log_in(client, settings.admin_username, ADMIN_PASSWORD)
-
-        assert client.get("/forge/admin/audit", headers=smith).status_code == 403
-        assert client.get("/forge/admin/audit", headers=admin).status_code == 200
-
-
-# %% [markdown]
-# The helper is called `log_in`, not `test_log_in`: pytest would collect a function whose name
-# starts with `test_` as a test (lesson 10 shows what that does).
-#
-# This split is what the article's FAQ recommends too, and it is right: overrides for the
-# authorization rules, real tokens for the authentication path. Its other advice in this
-# section, "avoid real tokens in unit tests" because they are slow and fragile, is not.
-#
-# ## 8. What real tokens cost
-#
-# The article claims that overriding makes auth tests **10x faster** than generating real
-# tokens, and that "token generation is expensive". Measure it:
-#
-# 1. creating and verifying a token with PyJWT (HS256), on its own;
-# 2. the same request, `GET /forge/users/me`, sent three ways: with a real token; with an
-#    override that loads the user from the database, as `get_current_user` does, but reads no
-#    token; and with an override that returns a ready-made `User`, the article's pattern. The
-#    three alternate, one request each, and we take the median of each kind, so that a busy
-#    machine slows all three alike;
-# 3. what *getting* a token through the API costs: a registration and a login.
-
-# %%
-import statistics
-import time
-
-from sqlalchemy.orm import Session
-
-from forge.dependencies import get_db
-from forge.security import create_access_token, decode_access_token
-
-started = time.perf_counter()
-for _ in range(1000):
-    decode_access_token(create_access_token(7, "smith", demo_settings), demo_settings)
-token_us = (time.perf_counter() - started) / 1000 * 1e6
-
-ada = demo.get("/forge/users/me", headers={"Authorization": f"Bearer {ada_token}"}).json()
-ada_user = User(id=ada["id"], username="ada", email="ada@example.com", role="smith")
-
-
-def ada_from_the_database(db: Annotated[Session, Depends(get_db)]) -> User:
-    return db.get(User, ada["id"])
-
-
-ways = {
-    "a real token": ({"Authorization": f"Bearer {ada_token}"}, None),
-    "override, user loaded from the db": ({}, ada_from_the_database),
-    "override, ready-made User": ({}, lambda: ada_user),
-}
-timings = {way: [] for way in ways}
-for _ in range(120):
-    for way, (headers, override) in ways.items():
-        if override is not None:
-            demo.app.dependency_overrides[get_current_user] = override
-        started = time.perf_counter()
-        demo.get("/forge/users/me", headers=headers)
-        timings[way].append((time.perf_counter() - started) * 1e6)
-        demo.app.dependency_overrides.clear()
-median = {way: statistics.median(times) for way, times in timings.items()}
-real = median["a real token"]
-
-started = time.perf_counter()
-demo.post("/forge/users", json={"username": "grace", "email": "grace@example.com", "password": PASSWORD})
-registering = (time.perf_counter() - started) * 1e6
-started = time.perf_counter()
-demo.post("/token", data={"username": "grace", "password": PASSWORD})
-logging_in = (time.perf_counter() - started) * 1e6
-
-print(f"PyJWT create + verify one token:    {token_us:8.0f} µs = {token_us / real:4.0%} of a request")
-for way, value in median.items():
-    print(f"request with {way + ':':<34}{value:8.0f} µs = {value / real:4.2f} x the real token's")
-print(f"POST /forge/users (registration):   {registering:8.0f} µs = {registering / real:4.1f} requests")
-print(f"POST /token (login):                {logging_in:8.0f} µs = {logging_in / real:4.1f} requests")
-
-# %% [markdown]
-# Your numbers will differ (on an idle machine: about 60 µs for a token, 1 to 3 ms for a
-# request; a busy one slows everything down alike); the proportions won't:
-#
-# - a token costs **a few percent of one TestClient request**;
-# - the request with a real token and the override that still loads the user cost about the
-#   same: that is the token's whole share;
-# - the ready-made `User` is quicker, but not because of the token: that override also skips
-#   the database session and query that `get_current_user` needs. It saves a fraction of a
-#   request, nowhere near a factor of 10;
-# - what *is* slow is the **password hash**. Registration and login each run PBKDF2 with
-#   100 000 iterations, on purpose: it is what makes stolen password hashes expensive to crack.
-#   That cost belongs to logging in, not to tokens.
-#
-# So a test that needs a real token for an existing user, but isn't about logging in, can mint
-# one directly: `create_access_token(user_id, role, app.state.settings)` returns exactly what
-# `POST /token` would, signed with the app's own secret. Keep at least one test that goes
-# through the real login, so that the two can't drift apart.
-#
-# The article's other objections to real tokens don't survive a closer look either:
-#
-# - *token lifetime*: a token is valid for 30 minutes and a test lasts milliseconds. A test
-#   about expiry sets the issue time itself (`create_access_token(..., now=...)`, lesson 10);
-# - *signing keys*: a test reads the key from the app's settings (or passes its own `Settings`),
-#   it never copies it;
-# - *a breaking change in the token library*: if upgrading PyJWT breaks token checking, your
-#   service's authentication is broken, and that is exactly what a test should tell you.
-#
-# Override `get_current_user` for **isolation**, not for speed: a test of "only admins may read
-# the audit log" should fail only when that rule breaks, not when the login does.
-#
-# | what you are testing | how |
-# | --- | --- |
-# | role rules, ownership rules, what a route does for a given user | override `get_current_user` with a complete fake user |
-# | no token, garbage, forged signature, expired token, the `WWW-Authenticate` header | no override: real requests with bad credentials |
-# | login, and that issued tokens are accepted and map to the right user | no override: register, `POST /token`, use the token |
-# | a route for a stored user, when logging in is beside the point | no override: a token from `create_access_token` |
-# | a limit per user (rate limits, quotas) | override `get_current_user` and vary the user between requests: the same user reaches the limit, another user does not |
-
-# %%
-demo_lifetime.close()   # the demo client is done: its `with` ends and the app shuts down
-
-# %% [markdown]
-# ## 9. Ownership: your profile, not somebody else's
-#
-# Roles are one kind of rule; **ownership** is the other. Forge's `GET /forge/users/{id}` returns
-# a profile only to its owner (or to an administrator):
-
-# %%
-import forge.routers.users
-
-show(forge.routers.users.read_user)
-
-# %% [markdown]
-# A route that trusts the id in the URL and forgets the ownership check has an **IDOR**
-# (insecure direct object reference): any signed-in user reads any record by trying ids. It is
-# one of the most common API vulnerabilities, and only a test that asks for *somebody else's*
-# record notices it; asking for your own passes either way.
-#
-# Note also *how* forge refuses: with the **same 404** as for an id that doesn't exist, not a
-# 403. A 403 would confirm that the id exists, and a stranger could map every account by
-# walking through the ids. So the test of the refusal compares it with the answer for a missing
-# id, and checks that nothing of the other user's data is in the response.
-#
-# Here is the pattern on a small inline app, a workshop where every smith can look at their own
-# orders. `make_orders_app(owner_check=...)` builds it correctly or with the IDOR, and its
-# `current_smith` dependency refuses everybody until a test overrides it.
-
-# %%
-from fastapi import HTTPException, status
-
-
-def current_smith() -> str:
-    raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="Not authenticated",
-                        headers={"WWW-Authenticate": "Bearer"})
-
-
-def make_orders_app(owner_check: bool = True) -> FastAPI:
-    orders_app = FastAPI()
-    orders = {1: {"id": 1, "owner": "ada", "item": "anvil"},
-              2: {"id": 2, "owner": "grace", "item": "tongs"}}
-
-    @orders_app.get("/orders/{order_id}")
-    def read_order(order_id: int, smith: Annotated[str, Depends(current_smith)]):
-        order = orders.get(order_id)
-        if order is None or (owner_check and order["owner"] != smith):
-            raise HTTPException(status.HTTP_404_NOT_FOUND, detail="No such order")
-        return order
-
-    return orders_app
-
-
-# %% [markdown]
-# The suite runs against both versions: **this cell fails on purpose**, with `1 failed, 5
-# passed`. Only the test that asks for somebody else's order fails, and only on the app with
-# the IDOR.
-
-# %% tags=["raises-exception"]
-# %%ipytest --tb=line
-@pytest.fixture(params=[True, False], ids=["owner-checked", "idor"])
-def orders(request):
-    orders_app = make_orders_app(owner_check=request.param)
-    orders_app.dependency_overrides[current_smith] = lambda: "ada"
-    with TestClient(orders_app) as client:
-        yield client
-    orders_app.dependency_overrides.clear()
-
-
-def test_a_smith_reads_their_own_order(orders):
-    response = orders.get("/orders/1")
-    assert response.status_code == 200
-    assert response.json()["item"] == "anvil"
-
-
-def test_an_unknown_order_is_404(orders):
-    assert orders.get("/orders/999").status_code == 404
-
-
-def test_somebody_elses_order_looks_like_a_missing_one(orders):
-    response = orders.get("/orders/2")
-    assert response.status_code == orders.get("/orders/999").status_code == 404
-    assert "tongs" not in response.text and "grace" not in response.text
-
 
 # %% [markdown]
 # ## What the article gets wrong
@@ -697,29 +725,27 @@ def test_somebody_elses_order_looks_like_a_missing_one(orders):
 #
 # - **The example's clean-up, "assumed in conftest.py"**: without it, the last user set stays on
 #   the module-level app, and a later test of the anonymous case gets 403 instead of 401 (or
-#   200, if the leaked user is an admin). Remove the override in a fixture's teardown
-#   (section 6). The example's `from io.thecodeforge.main import ...` can't be imported either:
-#   `io` is the standard library's module.
+#   200, if the leaked user is an admin). Remove the override in a fixture's teardown (deep
+#   dive, section 9). The example's `from io.thecodeforge.main import ...` can't be imported
+#   either: `io` is the standard library's module.
 # - **"This pattern reduces test runtime by 10x compared to generating real tokens"** and
 #   **"token generation is expensive"**: creating and verifying a token takes tens of
-#   microseconds (about 60 µs on an idle machine), a few percent of one request. A request with
-#   a real token costs the same as one whose override still loads the user; a ready-made fake
-#   user saves the database lookup, a fraction of a request. The slow part of a login is the
-#   password hash, which a test can skip by minting a token (section 8). Override for
-#   isolation, not for speed.
+#   microseconds, a few percent of one request; a ready-made fake user saves the database
+#   lookup, a fraction of a request. The slow part of a login is the password hash, which a test
+#   can skip by minting a token (deep dive, section 8). Override for isolation, not for speed.
 # - **"Avoid real tokens in unit tests"**, **"Authentication routes return 401 even with valid
 #   token: override get_current_user instead"**: an override can't test authentication at all.
-#   A valid token that gets 401 is a bug to find, not to bypass (sections 7 and 8).
+#   A valid token that gets 401 is a bug to find, not to bypass (section 6).
 # - **`User(id=1, name='test')`** (debug guide): `name` is no field of the article's own
-#   `User`; it fails (a `TypeError` on forge's model, a `ValidationError` on a Pydantic one). The
-#   FAQ's `User(id=1, username='test_admin')` runs but has no role and no email, so it is no
-#   admin at all (section 5).
+#   `User`; it fails. The FAQ's `User(id=1, username='test_admin')` runs but has no role and no
+#   email, so it is no admin at all (section 5 and its deep dive).
 # - **The FAQ's strategy**, real JWTs for integration tests and overrides for the logic behind
-#   them, is right: both paths work on current versions. Just don't stop at the overrides.
+#   them, is right. Just don't stop at the overrides.
 # - Not the article's fault, but worth knowing: before 0.122, FastAPI's bearer, digest and API-key
 #   helpers answered a missing credential with **403**; current versions answer **401** with
-#   `WWW-Authenticate` (section 1).
-#
+#   `WWW-Authenticate` (deep dive in section 1).
+
+# %% [markdown]
 # ## Summary
 #
 # - **401** = not authenticated (no, malformed, forged or expired credentials), and it carries
@@ -728,15 +754,15 @@ def test_somebody_elses_order_looks_like_a_missing_one(orders):
 #   goes in `Authorization: Bearer <token>`. Forge's administrator exists when the settings carry
 #   an `admin_password`; its name is `settings.admin_username`.
 # - To test **authorization**, override `get_current_user` with a **complete** transient
-#   `User(id=..., username=..., email=..., role=...)`. Test the allowed path and the refused
-#   paths, for every kind of role, including roles the API can't create.
-# - Put the override in a fixture and remove it after `yield`; better, build an app per test.
+#   `User(id=..., username=..., email=..., role=...)`, in a fixture that removes it after
+#   `yield` (or on an app per test). Test the allowed path and the refused paths, for every kind
+#   of role, including roles the API can't create.
 # - To test **authentication**, use **no override**: anonymous, garbage, forged and expired
 #   tokens must get 401 with the challenge header, and at least one test must log in for real.
-# - Real tokens are cheap; password hashing is not. Mint tokens with `create_access_token` when
-#   logging in is beside the point.
 # - For **ownership**, ask for somebody else's resource: the answer must look exactly like the
 #   answer for a missing one, and contain nothing of theirs.
+# - From the deep dives: real tokens are cheap, password hashing is not, so mint tokens with
+#   `create_access_token` when logging in is beside the point.
 
 # %% [markdown]
 # ## Your turn: exercise 3

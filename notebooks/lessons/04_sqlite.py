@@ -18,20 +18,20 @@
 # rollbacks. A duplicate username that slips past a check in Python is stopped by a `UNIQUE`
 # constraint only in a real database, and a forgotten `commit()` shows only in a real one.
 #
-# An in-memory SQLite database gives every test real SQL with no server to run: it lives inside
-# the test process and vanishes when its connection closes. Getting it to work with `TestClient`
-# takes two engine settings that most tutorials (our article included) leave out. By the end of
-# this lesson you will be able to:
+# An in-memory SQLite database gives every test real SQL with no server to run. Getting it to
+# work with `TestClient` takes two engine settings that most tutorials (our article included)
+# leave out. By the end of this lesson you will be able to:
 #
 # - give an app a test database by overriding its `get_db` dependency;
 # - explain why `create_engine("sqlite:///:memory:")` fails under `TestClient` with
 #   `no such table`, why each of the two usual half-fixes fails too, and which engine works;
 # - write fixtures that give **every test a fresh, empty database**, with a session per request;
-# - check side effects by **reading the database directly**, and put test data in the same way;
-# - say what SQLite can't tell you about a PostgreSQL production database (and what it can).
+# - check side effects by **reading the database directly**, and put test data in the same way.
 #
-# Run the cells from top to bottom. A few cells **fail on purpose** to show you a failure; the
-# text right before each of them says so.
+# Run the cells from top to bottom. A few cells **fail on purpose**; the text right before each
+# of them says so. Sections headed *Deep dive* are optional (threads, costs, what SQLite can't
+# tell you about PostgreSQL, the article's FAQ): skip them on a first pass and come back for the
+# depth.
 
 # %%
 from graders.notebook import setup, show
@@ -64,16 +64,14 @@ show(forge.database.open_session)
 # app.dependency_overrides[get_db] = test_database
 # ```
 #
-# Why go to that trouble instead of using the app's own database? Because you hold the engine.
-# The test can create the tables itself, put rows in before a request, and read rows back
-# after it, without going through the API, which is exactly what you need to check side
-# effects. (Forge's own default database happens to be in memory too; many apps default to a
-# PostgreSQL URL, and then overriding `get_db` is what keeps tests away from a real server.)
+# Why not use the app's own database? Because you hold the engine: the test can create the
+# tables, put rows in before a request and read rows back after it, without going through the
+# API, which is exactly what you need to check side effects. (Many apps default to a PostgreSQL
+# URL; overriding `get_db` is then what keeps tests away from a real server.)
 #
 # Below, `Base.metadata.create_all(engine)` creates every table that forge's models declare
-# (`users`, `items`, `audit_events`): `Base` is the declarative base class the models inherit
-# from, and its `metadata` lists their tables. Creating tables that already exist is skipped, so
-# calling it twice is harmless.
+# (`users`, `items`, `audit_events`): `Base` is the class the models inherit from, and its
+# `metadata` lists their tables. Tables that already exist are skipped.
 #
 # ## 2. The article's engine: `no such table`
 #
@@ -83,10 +81,9 @@ show(forge.database.open_session)
 # it already uses the per-request form of section 5 (the helper `client_on`), so that the engine
 # is the only thing that can be at fault.
 #
-# Forge answers any unhandled error with a JSON 500 and logs the cause (lesson 1 showed its
-# middleware). The helper `forge_logged_cause` pulls that cause out of pytest's `caplog`
-# fixture, which collects log records during a test, so the failure report shows the real
-# error.
+# Forge answers any unhandled error with a JSON 500 and logs the cause (lesson 1). The helper
+# `forge_logged_cause` pulls that cause out of pytest's `caplog` fixture, which collects log
+# records during a test, so the failure report shows the real error.
 #
 # **This cell fails on purpose.** Expect `1 failed` with *OperationalError: no such table:
 # users*, although the fixture has just created that table.
@@ -151,8 +148,12 @@ def test_register_on_the_articles_engine(article_engine, caplog):
 # 2. **For `:memory:` URLs, SQLAlchemy's default pool is `SingletonThreadPool`**, which keeps
 #    one connection **per thread**.
 #
-# So each thread that uses the engine gets a database of its own. Here is that without any web
-# app: the tables are created in this thread, and a second thread asks for them.
+# So each thread that uses the engine gets a database of its own. And the app never runs in
+# your test's thread: `TestClient` runs it on an event loop in a **portal thread**, and a plain
+# `def` route (forge's `register` is one) runs in a **worker thread** (lesson 1's deep dive
+# shows this). The session the route gets opens its connection in that thread,
+# `SingletonThreadPool` gives it a brand-new connection, and with it a brand-new empty database:
+# no `users` table.
 #
 # ```mermaid
 # flowchart LR
@@ -166,6 +167,14 @@ def test_register_on_the_articles_engine(article_engine, caplog):
 #         c3 --> d3[(one database)]
 #     end
 # ```
+
+# %% [markdown]
+# ### Deep dive: two threads, two databases, without a web app
+#
+# *Optional: the per-thread databases shown with a plain thread instead of TestClient; skip it
+# on a first pass.*
+#
+# The tables are created in this thread, and a second thread asks for them.
 
 # %%
 import threading
@@ -197,12 +206,6 @@ worker.join()
 print("another thread:", seen)
 
 # %% [markdown]
-# And the app never runs in your test's thread. As lesson 1 showed, `TestClient` runs the app
-# on an event loop in a **portal thread**; an `async def` route runs there, and a plain `def`
-# route (forge's `register` is one) runs in a **worker thread**. The session the route gets
-# opens its connection in that thread, `SingletonThreadPool` gives it a brand-new connection,
-# and with it a brand-new empty database: no `users` table.
-#
 # ## 4. Two half-fixes that still fail
 #
 # Two settings appear in fixes found online, often alone:
@@ -267,6 +270,12 @@ with Session(working_engine) as db:
 #   before the next request, rather than holding one open across requests;
 # - don't run requests in parallel threads against such an engine: one `sqlite3` connection is
 #   not made for concurrent use.
+
+# %% [markdown]
+# ### Deep dive: a database file instead
+#
+# *Optional: the other way to share one SQLite database with the app's threads; skip it on a
+# first pass.*
 #
 # An alternative is a database **file** in a temporary directory (pytest's `tmp_path`). Every
 # connection to a file sees the same database, so no `StaticPool` is needed, and for file URLs
@@ -365,12 +374,20 @@ def test_every_test_starts_with_empty_tables(engine):
 
 
 # %% [markdown]
-# Two details in those tests deserve a second look.
+# One detail in those tests deserves a second look.
 #
 # **The starter catalogue is missing.** `GET /forge/items` listed only the two rows the test put
 # in; anvil, hammer and tongs are nowhere. Forge's lifespan still runs and still loads them, but
 # into the app's *own* database, through `app.state.sessionmaker`, which the override doesn't
-# touch. The override replaces one door into the database, `get_db`, not the database.
+# touch. The override replaces one door into the database, `get_db`, not the database. Before
+# you trust a database override, check which code paths really go through the dependency you
+# replaced.
+
+# %% [markdown]
+# ### Deep dive: what else reaches the database
+#
+# *Optional: forge's audit log, which an override of `get_db` doesn't reach; skip it on a first
+# pass.*
 #
 # The same goes for forge's **audit log**: its dependency opens sessions from
 # `app.state.sessionmaker` directly (a background task runs after the request's session is
@@ -390,13 +407,17 @@ with client_on(own_engine) as client:
                   f"{db.scalar(select(func.count()).select_from(AuditEvent))} audit events")
 
 # %% [markdown]
-# Before you trust a database override, check which code paths really go through the
-# dependency you replaced. Anything that reaches the database some other way (a session factory
-# on `app.state`, a module-level engine, a background worker) keeps using the real one.
+# Anything that reaches the database some other way than the dependency you replaced (a session
+# factory on `app.state`, a module-level engine, a background worker) keeps using the real one.
+
+# %% [markdown]
+# ### Deep dive: what a fresh database costs
+#
+# *Optional: the price of a new in-memory database per test, measured; skip it on a first pass.*
 #
 # **Per-test databases are cheap.** A new in-memory engine with forge's three tables costs about
-# a millisecond of CPU (the cell below prints it), a small fraction of one registration request (which hashes the password, slowly on
-# purpose). There is no speed reason to share a database between tests. The cell measures CPU
+# a millisecond of CPU (the cell below prints it), a small fraction of one registration request
+# (which hashes the password, slowly on purpose). There is no speed reason to share a database between tests. The cell measures CPU
 # time rather than the clock, so that a busy machine doesn't distort the comparison.
 
 # %%
@@ -432,10 +453,12 @@ with client_on(timing_engine) as client:
 # ## 6. Don't share a database (or a session) between tests
 #
 # What goes wrong when tests share one? Below, the engine fixture has `scope="module"`, so both
-# tests get the same database. Each test is correct and passes when run on its own. Run
-# together, the second one registers alice into a database that already holds her from the
-# first. **This cell fails on purpose.** Expect `1 failed, 1 passed`: the second test gets
-# `409` instead of `201`.
+# tests get the same database. Each test is correct and passes when run on its own.
+
+# %% [markdown]
+# **Predict, then run.** Run together, will both tests pass? If not, which one fails, and with
+# which status code instead of `201`? Decide, then run the cell (it is marked to fail on
+# purpose).
 
 # %% tags=["raises-exception"]
 # %%ipytest --tb=line
@@ -464,7 +487,14 @@ def test_alice_can_log_in_after_registering(shared_engine):
 # %% [markdown]
 # This is the signature of shared state: a test that **passes alone and fails in the suite**,
 # or fails only in some orders. Rows are shared state just as leaked overrides are (lesson 2),
-# and the cure is the same: give each test its own, here a function-scoped `engine` fixture.
+# and the cure is the same: give each test its own, here a function-scoped `engine` fixture,
+# and a session per request, as the `client` fixture of section 5 does.
+
+# %% [markdown]
+# ### Deep dive: one session for every request of a test
+#
+# *Optional: why the article's one-session-per-test fixture is fragile; skip it on a first
+# pass.*
 #
 # The article puts the rule as "do not share the same session across tests", and it is right.
 # Its own fixture goes halfway, though: it creates one session per *test* and hands that same
@@ -489,8 +519,11 @@ with Session(working_engine) as shared_session:     # alice is already in workin
 
 # %% [markdown]
 # A session per request, from a per-test engine, avoids both problems.
+
+# %% [markdown]
+# ## 7. Deep dive: what SQLite can't tell you (and one thing it can)
 #
-# ## 7. What SQLite can't tell you (and one thing it can)
+# *Optional: where SQLite and a PostgreSQL production database differ; skip it on a first pass.*
 #
 # SQLite in memory runs real SQL, but it is not your production database. The article's
 # example of a missing feature is wrong, though: it names **partial indexes**, and SQLite has
@@ -502,6 +535,8 @@ with Session(working_engine) as shared_session:     # alice is already in workin
 import sqlite3
 
 from sqlalchemy import Column, Index, Integer, MetaData, String, Table, insert
+
+from sqlalchemy.exc import IntegrityError
 
 print("SQLite", sqlite3.sqlite_version)
 schema = MetaData()
@@ -575,8 +610,12 @@ with Session(working_engine) as db:                 # forge's own tables
 # started in a container by the `testcontainers` package, once per test session (starting one per
 # test is far too slow), with a transaction or a fresh schema per test. Keep SQLite in memory for
 # the bulk of the suite: validation, status codes, what a request stores.
+
+# %% [markdown]
+# ## 8. Deep dive: two questions from the article's FAQ
 #
-# ## 8. Two questions from the article's FAQ
+# *Optional: the article's FAQ on test databases and "session is already closed", answered;
+# skip it on a first pass.*
 #
 # **"How do I test with a real test database instead of a mock?"** The article's answer, an
 # in-memory SQLite database via `sqlite:///:memory:`, tables from `create_all` (or migrations),
@@ -591,7 +630,7 @@ with Session(working_engine) as db:                 # forge's own tables
 #
 # | message | what happened |
 # | --- | --- |
-# | `OperationalError: no such table: users` | the app's connection sees a different database: the default pool for `:memory:` (section 2), or an engine that was disposed of, e.g. a request after the `with TestClient(...)` block (lesson 1) |
+# | `OperationalError: no such table: users` | the app's connection sees a different database: the default pool for `:memory:` (section 2), or an engine that was disposed of, e.g. a request after the `with TestClient(...)` block (a deep dive of lesson 1) |
 # | `ProgrammingError: SQLite objects created in a thread can only be used in that same thread` | one connection shared across threads without `check_same_thread=False` (section 4) |
 # | `PendingRollbackError: This Session's transaction has been rolled back due to a previous exception during flush` | a session reused after a failed write (section 6) |
 # | `DetachedInstanceError: Instance <User at 0x...> is not bound to a Session; attribute refresh operation cannot proceed` | an ORM object read after its session closed, with attributes that were expired by a commit |
@@ -624,41 +663,47 @@ for expire_on_commit in (True, False):
 # the route has finished. With attributes expired by the commit, that would need the session
 # again. `expire_on_commit=False` keeps the loaded values, which is why the test fixtures above
 # use it too.
-#
+
+# %% [markdown]
 # ## What the article gets wrong
 #
 # - **`create_engine("sqlite:///:memory:")` gives you a test database**: under `TestClient` it
 #   fails with `no such table`, because the default `SingletonThreadPool` gives each thread its
 #   own empty in-memory database and the app runs in other threads. The same goes for its
 #   integration fixture, for the key takeaway that SQLite in memory gives "real SQL semantics
-#   with instant teardown", and for FAQ 2.
+#   with instant teardown", and for FAQ 2 (sections 2 and 3).
 # - **The fixes you find online**: `check_same_thread=False` alone still gives `no such table`;
-#   `StaticPool` alone gives the thread `ProgrammingError`. It takes both.
+#   `StaticPool` alone gives the thread `ProgrammingError`. It takes both (section 4).
 # - **SQLite lacks partial indexes**: it has them. The real gaps are types (`ARRAY`, `JSONB`
-#   operators), PostgreSQL functions, constraints that are not enforced, and concurrency.
+#   operators), PostgreSQL functions, constraints that are not enforced, and concurrency (deep
+#   dive, section 7).
 # - **"Session is already closed"** (FAQ 5): no library raises that message. Look for `no such
-#   table`, the thread `ProgrammingError`, `PendingRollbackError` or `DetachedInstanceError`.
+#   table`, the thread `ProgrammingError`, `PendingRollbackError` or `DetachedInstanceError`
+#   (deep dive, section 8).
 # - **Fixture shape**: one session shared by every request of a test works only by luck of
-#   sequential requests; use a session per request. And `drop_all` after an in-memory test is
-#   unnecessary: disposing of the engine discards the database.
+#   sequential requests; use a session per request (the deep dive in section 6). And `drop_all`
+#   after an in-memory test is unnecessary: disposing of the engine discards the database
+#   (section 5).
 #
 # What it gets right: don't share a session, or a database, across tests.
-#
+
+# %% [markdown]
 # ## Summary
 #
 # - Give the app a test database by overriding `get_db` with a generator that yields one
 #   session per request on your own engine. Check what else reaches the database without
-#   `get_db` (forge's lifespan seed and audit log do).
+#   `get_db` (forge's lifespan seed does, and its audit log).
 # - An in-memory SQLite database belongs to one connection. Under `TestClient` build the engine
 #   with **`poolclass=StaticPool`** (one connection, one database) **and
 #   `connect_args={"check_same_thread": False}`** (usable from the app's threads), as forge's
-#   `make_engine` does. Or use a file in `tmp_path`.
+#   `make_engine` does (or use a file in `tmp_path`, a deep dive).
 # - Create the tables with `Base.metadata.create_all(engine)`; dispose of the engine afterwards.
-# - A **function-scoped** engine fixture gives every test a fresh, empty database for about a
-#   millisecond. A shared one makes tests depend on each other.
+# - A **function-scoped** engine fixture gives every test a fresh, empty database, for about a
+#   millisecond (a deep dive measures it). A shared one makes tests depend on each other.
 # - Check side effects by reading the database directly in a short session; put test data in
 #   the same way. A 201, 409 or 422 says nothing about what was written.
-# - Use SQLite for the bulk of the suite and a real PostgreSQL for what SQLite can't show.
+# - Use SQLite for the bulk of the suite and a real PostgreSQL for what SQLite can't show (deep
+#   dive, section 7).
 
 # %% [markdown]
 # ## Your turn: exercise 4

@@ -26,11 +26,10 @@
 # - force an error on purpose by overriding a dependency with one that raises;
 # - explain what `TestClient` does with an exception nobody handled (`raise_server_exceptions`),
 #   and test for the 500 a real caller would get;
-# - keep a test from changing the app that later tests use;
-# - say what `debug=True` changes, where that setting lives, and why forge's trace-id middleware
-#   makes all of this look different.
+# - test forge's safety net for crashes: a JSON 500 whose trace id matches the `X-Trace-ID` header.
 #
-# A few cells **fail on purpose**; the text right before each of them says so.
+# A few cells **fail on purpose**; the text right before each of them says so. Sections headed
+# *Deep dive* are optional: skip them on a first pass and come back for the depth.
 
 # %%
 from graders.notebook import setup, show
@@ -45,8 +44,8 @@ setup()
 # **conflict** with the current state of the server, so the handler answers **409**, in a shape
 # with a stable `error` code for programs and a `detail` text for people.
 #
-# The app is built by a function, `make_stock_app()`, so that every test can have a fresh one.
-# Section 5 shows why that matters.
+# The app is built by a function, `make_stock_app()`, so that every test can have a fresh one
+# (the deep dive in section 6 shows why that matters).
 
 # %%
 from fastapi import FastAPI, Request
@@ -84,14 +83,12 @@ print(response.status_code, response.json())
 
 # %% [markdown]
 # A test of a handled error checks the two things a client relies on: the **status code** and the
-# **shape** of the body. How strictly to check the body depends on what you promise. The error
-# code is for programs, so it is checked exactly. Whether the `detail` wording is part of the
-# contract is a decision: if it is only for humans and may be reworded, check that it is there and
-# is text, and leave the wording alone, or the test breaks on every copy edit.
+# **shape** of the body. The error code is for programs, so it is checked exactly. If the `detail`
+# text is only for humans and may be reworded, check that it is there and is text, and leave the
+# wording alone, or the test breaks on every copy edit.
 #
-# The article's own handled-error test (an exact comparison of the whole body, on an app created
-# at module level) runs fine on current versions. The tests below state the same facts while
-# leaving the wording free.
+# The article's own handled-error test (an exact comparison of the whole body) runs fine on
+# current versions. The tests below state the same facts while leaving the wording free.
 
 # %%
 # %%ipytest
@@ -215,22 +212,21 @@ print("router's 404:  ", unknown.status_code, unknown.json())
 # So a suite for an error contract must include requests that *the framework* answers: an
 # unknown path, a wrong method, and the headers of a 401. Tests of your own exceptions alone pass
 # on this broken app.
-#
+
+# %% [markdown]
 # ## 3. Forcing errors with a dependency override
 #
 # Some errors are hard to provoke through the front door: the database goes away, the mail server
-# times out, a bug in a helper raises `KeyError`. You don't need to break anything real to test
-# them. Every route gets its collaborators through `Depends(...)`, and `app.dependency_overrides`
-# lets a test replace one of them with a function that **raises**. The request then fails exactly
-# where the real failure would happen.
+# times out, a helper raises `KeyError`. Every route gets its collaborators through
+# `Depends(...)`, and `app.dependency_overrides` lets a test replace one of them with a function
+# that **raises**. The request then fails exactly where the real failure would happen.
 #
 # Overrides are global state on the app object, so the fixture below creates a fresh forge app for
 # each test *and* clears the overrides in its clean-up, which runs even when the test fails.
 #
-# The first use: check a handler for an error that no route produces today. Forge's health route
-# depends on `get_settings`; an override that raises an `HTTPException(503)` with a
-# `Retry-After` header shows that the HTTP error handler keeps both the shape and the header for
-# any status, not just the ones the routes happen to use.
+# The first use: forge's health route depends on `get_settings`; an override that raises an
+# `HTTPException(503)` with a `Retry-After` header shows that the HTTP error handler keeps both
+# the shape and the header for any status, not just the ones the routes happen to use.
 
 # %%
 # %%ipytest
@@ -261,8 +257,9 @@ def test_any_http_error_keeps_the_shape_and_its_headers(forge_app):
 # %% [markdown]
 # The second use is the interesting one: an override that raises an exception **nobody
 # handles**, such as `RuntimeError`. What the test then sees depends on the client and on the
-# app's middleware. Sections 4 to 7 take that apart, starting with an app that has no safety net.
-#
+# app's middleware. Sections 4 and 5 take that apart, starting with an app that has no safety net.
+
+# %% [markdown]
 # ## 4. Unhandled exceptions and `TestClient`
 #
 # Below, a tiny app with a route that crashes, and a test in the spirit of the article's
@@ -301,10 +298,10 @@ def test_a_crash_becomes_a_500():
 # No response ever arrives. The route's own exception, `RuntimeError: the furnace is cold`, comes
 # out of the `client.get(...)` call and fails the test before any assertion runs.
 #
-# `TestClient` takes an argument `raise_server_exceptions`, and it is **`True` by default**.
-# When an exception escapes the app, the client raises it again in your test instead of handing
-# you the 500 response. That is a deliberate choice: a test that crashes with the real exception
-# and its traceback is far easier to debug than one that fails with `assert 500 == 200`.
+# `TestClient` takes an argument `raise_server_exceptions`, **`True` by default**. When an
+# exception escapes the app, the client raises it again in your test instead of handing you the
+# 500 response: a test that crashes with the real exception is far easier to debug than one that
+# fails with `assert 500 == 200`.
 #
 # There are two correct ways to write the test, depending on what you want to check:
 #
@@ -332,7 +329,9 @@ def test_a_caller_gets_a_plain_500_without_details():
 
 
 # %% [markdown]
-# ### A handler for `Exception` does not stop the re-raise
+# ### Deep dive: a handler for `Exception` does not stop the re-raise
+#
+# *Optional: how Starlette treats a catch-all handler; skip it on a first pass.*
 #
 # It is tempting to think that registering a handler for `Exception` ends the problem: the app
 # then answers a JSON 500 of your own. It does answer, but Starlette treats a handler for
@@ -357,7 +356,110 @@ as_a_caller = TestClient(handled, raise_server_exceptions=False).get("/furnace")
 print("raise_server_exceptions=False:", as_a_caller.status_code, as_a_caller.json())
 
 # %% [markdown]
-# ## 5. Don't add routes to a shared app inside a test
+# ## 5. Forge's safety net: the trace-id middleware
+#
+# Where each kind of error is turned into a response, from the outside in (lesson 13 names every
+# layer):
+#
+# ```mermaid
+# flowchart TD
+#     caller([TestClient]) --> SE["Starlette's error middleware<br/>(outermost: a crash becomes a plain 500)"]
+#     SE --> FM["forge's trace-id middleware<br/>(a crash becomes a JSON 500 with the trace id)"]
+#     FM --> EM["Starlette's exception middleware<br/>(HTTPException, your handlers, 422)"]
+#     EM --> R["router and endpoint"]
+# ```
+#
+# Starlette's error middleware also has a **debug** switch, `FastAPI(debug=True)`: with it on,
+# the plain 500 it sends for an escaped exception contains the traceback (section 7's deep dive
+# shows it). `debug` belongs to the app, not to the client; in forge it comes from the settings
+# that `create_app()` takes: `create_app(Settings(debug=True))`, or `FORGE_DEBUG=1` in the
+# environment.
+#
+# Forge doesn't let an unhandled exception reach Starlette's error middleware at all. Every request
+# passes through a middleware that gives it a **trace id** (the caller's own `X-Trace-ID` if it
+# looks sane, otherwise a fresh random one), puts it on the response as a header, and wraps the
+# rest of the app in `try`/`except`:
+
+# %%
+import forge.middleware
+
+show(forge.middleware.install_trace_ids)
+
+# %% [markdown]
+# The article's interview answer on trace ids suggests a crashing endpoint to check that the
+# header is still there. With a middleware that only *adds* the header, that test fails: the crash
+# skips the middleware's second half, and the plain 500 comes from Starlette's error middleware,
+# which sits outside every user middleware. Catching the exception is what makes the header
+# survive a crash, and it changes everything section 4 said about crashes:
+#
+# | | plain app (section 4) | forge |
+# | --- | --- | --- |
+# | default `TestClient` | the exception is raised into the test | a JSON 500 response |
+# | `raise_server_exceptions=False` | plain-text `Internal Server Error` | the same JSON 500 |
+# | app built with `debug=True` | traceback in the body | the same JSON 500: the error middleware never sees the exception |
+# | where the cause goes | into the test, or the traceback | forge's log, with the trace id |
+#
+# `raise_server_exceptions` only matters for exceptions that escape the app, and none escape
+# forge. So with forge the default client is the right one: you get the response a caller gets,
+# and if the middleware ever stopped catching, your test would crash loudly with the cause.
+#
+# The cell below forces a crash in forge with an override of `get_settings` that raises, with
+# debug off and on, and both kinds of client.
+
+# %%
+from forge.config import Settings
+
+
+def boiler_explodes():
+    raise RuntimeError("pressure 9000 bar in boiler 3")
+
+
+for debug in (False, True):
+    app = create_app(Settings(debug=debug))
+    app.dependency_overrides[get_settings] = boiler_explodes
+    for raising in (True, False):
+        with TestClient(app, raise_server_exceptions=raising) as client:
+            response = client.get("/forge/health")
+        print(f"debug={debug!s:5} raise_server_exceptions={raising!s:5} -> {response.status_code} "
+              f"{response.json()} | X-Trace-ID {response.headers['x-trace-id']}")
+    app.dependency_overrides.clear()
+
+# %% [markdown]
+# What a test of forge's crash path can rely on, and how to see the cause:
+#
+# - the status is 500 and the body has forge's shape, with `error` set to `"internal_error"`;
+# - the body's `trace_id` is the same id as the `X-Trace-ID` header, so a user can quote it and
+#   support can find the log line;
+# - the body gives nothing away: neither the exception's message nor a traceback;
+# - the cause is **logged**: pytest's `caplog` fixture collects log records during a test, so a
+#   test can check that the real exception was logged, with the trace id.
+#
+# The test below checks the first two points and the log. Don't assume a trace-id format (length,
+# hex digits, dashes) unless the service promises one: compare the body with the header instead.
+
+# %%
+# %%ipytest
+import logging
+
+
+def test_a_crash_is_a_json_500_whose_trace_id_matches_the_header(forge_app, caplog):
+    forge_app.dependency_overrides[get_settings] = boiler_explodes
+    with TestClient(forge_app) as client:
+        with caplog.at_level(logging.ERROR, logger="forge"):
+            response = client.get("/forge/health")
+    assert response.status_code == 500
+    body = response.json()
+    assert body["error"] == "internal_error"
+    assert body["trace_id"] == response.headers["X-Trace-ID"]
+    logged = [record for record in caplog.records if record.exc_info]
+    assert logged and "boiler 3" in str(logged[0].exc_info[1])
+    assert body["trace_id"] in logged[0].getMessage()
+
+
+# %% [markdown]
+# ## 6. Deep dive: don't add routes to a shared app inside a test
+#
+# *Optional: a test-isolation pitfall in the article's crash test; skip it on a first pass.*
 #
 # The article's crash test also registers its crashing route *inside the test*, with a decorator
 # on the app that the whole test module shares. A decorator call is not scoped to the test: it
@@ -403,8 +505,12 @@ print("routes left on the shared app:", [route.path for route in shared.routes i
 # Build the app you need *inside* the test or its fixture, either a small inline app (like
 # `make_crashing_app()` above) or, for forge, a fresh `create_app()`. Forge's factory returns a
 # new app object on every call, so a route or override added to it disappears with the test.
+
+# %% [markdown]
+# ## 7. Deep dive: debug mode, tracebacks in the response
 #
-# ## 6. Debug mode: tracebacks in the response
+# *Optional: what `debug=True` does on an app without forge's safety net; skip it on a first
+# pass.*
 #
 # Starlette's outermost error middleware has a **debug** switch. With it on, the 500 it sends for
 # an unhandled exception contains the full traceback: plain text for API clients, an HTML page
@@ -440,111 +546,12 @@ except TypeError as error:
 
 # %% [markdown]
 # The working advice: build the app under test with the debug setting production uses, and write
-# one test that proves a crash does not leak its traceback or its message. In forge, debug comes
-# from the settings object that `create_app()` takes: `create_app(Settings(debug=True))` (or
-# `FORGE_DEBUG=1` in the environment) passes `debug=True` to `FastAPI(...)`.
+# one test that proves a crash does not leak its traceback or its message. (In forge, as section 5
+# says, debug comes from the settings that `create_app()` takes.)
 #
 # The article also says debug mode "can mask the fact that an error is actually being handled".
 # The concrete risk is the opposite one: a body full of traceback text makes a test that only
 # checks `status_code == 500` pass while the response leaks internals. Check the body as well.
-#
-# ## 7. Forge's safety net: the trace-id middleware
-#
-# Where each kind of error is turned into a response, from the outside in (lesson 13 names every
-# layer):
-#
-# ```mermaid
-# flowchart TD
-#     caller([TestClient]) --> SE["Starlette's error middleware<br/>(outermost: a crash becomes a plain 500)"]
-#     SE --> FM["forge's trace-id middleware<br/>(a crash becomes a JSON 500 with the trace id)"]
-#     FM --> EM["Starlette's exception middleware<br/>(HTTPException, your handlers, 422)"]
-#     EM --> R["router and endpoint"]
-# ```
-#
-# Forge doesn't let an unhandled exception reach Starlette's error middleware at all. Every request
-# passes through a middleware that gives it a **trace id** (the caller's own `X-Trace-ID` if it
-# looks sane, otherwise a fresh random one), puts it on the response as a header, and wraps the
-# rest of the app in `try`/`except`:
-
-# %%
-import forge.middleware
-
-show(forge.middleware.install_trace_ids)
-
-# %% [markdown]
-# The article's interview answer on trace ids suggests including a crashing endpoint to check
-# that the header is still there. With a middleware that only *adds* the header, that test fails:
-# the crash skips the middleware's second half, and the plain 500 comes from Starlette's error
-# middleware, which sits outside every user middleware and knows nothing of trace ids. Forge's
-# comment says the same thing; catching the exception is what makes the header survive a crash.
-#
-# Catching it inside the app changes everything sections 4 and 6 said about crashes:
-#
-# | | plain app (section 4) | forge |
-# | --- | --- | --- |
-# | default `TestClient` | the exception is raised into the test | a JSON 500 response |
-# | `raise_server_exceptions=False` | plain-text `Internal Server Error` | the same JSON 500 |
-# | app built with `debug=True` | traceback in the body | the same JSON 500: the error middleware never sees the exception |
-# | where the cause goes | into the test, or the traceback | forge's log, with the trace id |
-#
-# `raise_server_exceptions` only matters for exceptions that escape the app, and none escape
-# forge. So with forge the default client is the right one: you get the response a caller gets,
-# and if the middleware ever stopped catching, your test would crash loudly with the cause.
-#
-# The cell below forces a crash in forge by overriding `get_settings` with a function that raises,
-# and shows what comes back with debug off and on, with both kinds of client.
-
-# %%
-from forge.config import Settings
-
-
-def boiler_explodes():
-    raise RuntimeError("pressure 9000 bar in boiler 3")
-
-
-for debug in (False, True):
-    app = create_app(Settings(debug=debug))
-    app.dependency_overrides[get_settings] = boiler_explodes
-    for raising in (True, False):
-        with TestClient(app, raise_server_exceptions=raising) as client:
-            response = client.get("/forge/health")
-        print(f"debug={debug!s:5} raise_server_exceptions={raising!s:5} -> {response.status_code} "
-              f"{response.json()} | X-Trace-ID {response.headers['x-trace-id']}")
-    app.dependency_overrides.clear()
-
-# %% [markdown]
-# What a test of forge's crash path can rely on, and how to see the cause:
-#
-# - the status is 500 and the body has forge's shape, with `error` set to `"internal_error"`;
-# - the body's `trace_id` is the same id as the `X-Trace-ID` header, so a user can quote it and
-#   support can find the log line;
-# - the body gives nothing away: neither the exception's message nor a traceback;
-# - the cause is **logged**. Pytest's `caplog` fixture collects log records during a test, so a
-#   test can assert that the real exception was logged, with the trace id, even though the
-#   response hides it.
-#
-# The test below checks the first two points and the log on the health route. Don't assume a
-# particular trace-id format (length, hex digits, dashes) unless the service promises one:
-# compare the body with the header instead.
-
-# %%
-# %%ipytest
-import logging
-
-
-def test_a_crash_is_a_json_500_whose_trace_id_matches_the_header(forge_app, caplog):
-    forge_app.dependency_overrides[get_settings] = boiler_explodes
-    with TestClient(forge_app) as client:
-        with caplog.at_level(logging.ERROR, logger="forge"):
-            response = client.get("/forge/health")
-    assert response.status_code == 500
-    body = response.json()
-    assert body["error"] == "internal_error"
-    assert body["trace_id"] == response.headers["X-Trace-ID"]
-    logged = [record for record in caplog.records if record.exc_info]
-    assert logged and "boiler 3" in str(logged[0].exc_info[1])
-    assert body["trace_id"] in logged[0].getMessage()
-
 
 # %% [markdown]
 # ## What the article gets wrong
@@ -555,16 +562,13 @@ def test_a_crash_is_a_json_500_whose_trace_id_matches_the_header(forge_app, capl
 #   its handler builds.
 # - **The unhandled-exception test cannot pass.** `TestClient` re-raises exceptions that escape
 #   the app (`raise_server_exceptions=True` is the default), so there is no response to check.
-#   Use `pytest.raises` to test the crash, or `raise_server_exceptions=False` to get Starlette's
-#   plain-text 500.
+#   Use `pytest.raises`, or `raise_server_exceptions=False` for Starlette's plain-text 500.
 # - **Registering `/crash` inside the test** adds the route to the shared app for every later
-#   test. Build a fresh app in the test or fixture instead.
-# - **Debug mode** does put tracebacks in 500 responses, but you only see them with
-#   `raise_server_exceptions=False`; with the default client the exception is raised whatever the
-#   setting.
-# - **"Set debug=False in TestClient"**: `TestClient` has no `debug` argument (it is a
-#   `TypeError`). Debug belongs to the app: `FastAPI(debug=False)`, or forge's
-#   `Settings(debug=False)`.
+#   test (section 6, a deep dive). Build a fresh app in the test or fixture instead.
+# - **Debug mode** puts tracebacks in 500 responses, but you only see them with
+#   `raise_server_exceptions=False`. And **"set debug=False in TestClient"** is a `TypeError`:
+#   debug belongs to the app, `FastAPI(debug=False)` or forge's `Settings(debug=False)`
+#   (section 7, a deep dive).
 # - **A crashing endpoint to check the trace-id header** only works if the middleware catches
 #   the exception, as forge's does; otherwise the 500 carries no trace id.
 #
@@ -577,13 +581,12 @@ def test_a_crash_is_a_json_500_whose_trace_id_matches_the_header(forge_app, capl
 #   Starlette's, and a handler that drops `exc.headers`.
 # - Force failures by overriding a dependency with a function that raises, on an app built for
 #   the test, and clear the overrides in the fixture's clean-up.
-# - The default `TestClient` raises unhandled exceptions into your test.
-#   `raise_server_exceptions=False` shows what a caller gets. A handler for `Exception` still
-#   re-raises.
+# - The default `TestClient` raises unhandled exceptions into your test;
+#   `raise_server_exceptions=False` shows what a caller gets.
 # - `debug` is an app setting; with it on, an escaped exception's 500 contains the traceback.
-# - Forge catches unhandled exceptions in its trace-id middleware: a JSON 500 with
-#   `"internal_error"` and a trace id equal to the `X-Trace-ID` header, no traceback, whatever the
-#   debug setting and the client option; the cause goes to the `forge` log, where `caplog` finds it.
+# - Forge catches crashes in its trace-id middleware: a JSON 500 with `"internal_error"` and a
+#   trace id equal to the `X-Trace-ID` header, whatever the debug setting and the client option;
+#   the cause goes to the `forge` log, where `caplog` finds it.
 
 # %% [markdown]
 # ## Your turn: exercise 5

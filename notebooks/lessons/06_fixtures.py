@@ -21,17 +21,15 @@
 #
 # By the end of this lesson you will be able to:
 #
-# - turn repeated set-up into fixtures and read the order pytest runs them in (`--setup-show`);
-# - clean up with `yield` or with `request.addfinalizer`, and know which runs when;
-# - explain what is wrong with a fixture that sets overrides and `return`s a client, and write
-#   the one that works;
-# - share fixtures through `conftest.py`, and know what pytest does *not* collect there;
-# - choose a fixture's **scope** with numbers in hand: what a wider scope saves and what it shares;
-# - build fixtures on fixtures (client, then an account, then its auth headers) and use factory
-#   fixtures when a test needs several of a kind.
+# - turn repeated set-up into fixtures, with clean-up, and read their order with `--setup-show`;
+# - fix the article's fixture that sets overrides and `return`s a client;
+# - share fixtures through `conftest.py`, and choose a fixture's **scope**;
+# - build fixtures on fixtures (client, account, auth headers), and factory fixtures for
+#   several of a kind.
 #
-# Run the cells from top to bottom. A few cells **fail on purpose** to show you a failure; the
-# text right before each of them says so.
+# Run the cells from top to bottom. A few cells **fail on purpose**; the text right before each
+# of them says so. Sections headed *Deep dive* are optional: skip them on a first pass and come
+# back for the depth.
 
 # %%
 import os
@@ -123,7 +121,8 @@ def test_an_unknown_item_is_404(client):
 # Each test got its own `client`: set up before it, torn down after it. (The line
 # `SETUP S event_loop_policy` belongs to pytest-asyncio, a plugin installed for this course's
 # async lessons; `S` marks a session-scoped fixture, built once for the whole run.)
-#
+
+# %% [markdown]
 # ## 2. Teardown: `yield` or `request.addfinalizer`
 #
 # There are two ways to give a fixture clean-up code:
@@ -132,15 +131,9 @@ def test_an_unknown_item_is_404(client):
 # - **`request.addfinalizer(function)`**: the fixture asks for pytest's built-in `request`
 #   fixture and registers a function to call at teardown. It can register several, at any point.
 #
-# Both run when the **test** fails. They differ when the **fixture itself** fails halfway
-# through its set-up. A `yield` fixture that raises before reaching `yield` never runs its
-# teardown, so whatever it had already acquired stays acquired. A finalizer registered before the
-# failure still runs.
-#
-# The cell below records what happens in three tests: one whose body fails, and two whose
-# fixtures get a first resource and then fail on the second. **This cell fails on purpose.**
-# Expect `1 failed, 2 errors` (a failure in a fixture is reported as an *error*, not a test
-# failure). The record, printed by the next cell, is the interesting part.
+# Both run when the **test** fails. The cell below records what happens around a test whose body
+# fails. **This cell fails on purpose** (`1 failed`); the record, printed by the next cell, is the
+# interesting part.
 
 # %% tags=["raises-exception"]
 # %%ipytest --tb=no
@@ -163,6 +156,36 @@ def with_finalizer(request):
 def test_body_fails(with_yield, with_finalizer):
     events.append("test body: fails")
     assert False
+
+
+# %% [markdown]
+# **Predict, then run.** `test_body_fails` set up `with_yield` first and `with_finalizer` second.
+# In the record that the next cell prints, which of their two teardowns comes first? Decide, then
+# run the cell.
+
+# %%
+print("\n".join(events))
+
+# %% [markdown]
+# The failing test still got both teardowns, in **reverse order** of set-up: pytest tears down
+# last-in, first-out, so a fixture is cleaned up before the fixtures it depends on.
+#
+# The two forms differ only when the **fixture itself** fails halfway through its set-up: a
+# `yield` fixture that raises before its `yield` never runs its teardown, while a finalizer
+# registered before the failure still runs. So prefer `yield`, and give each resource its own
+# fixture. The deep dive below shows the difference.
+
+# %% [markdown]
+# ### Deep dive: when the set-up itself fails
+#
+# *Optional: which clean-up still runs when a fixture fails halfway; skip it on a first pass.*
+#
+# Two fixtures get a first resource and then fail on the second. **This cell fails on purpose.**
+# Expect `2 errors` (a failure in a fixture is reported as an *error*, not a test failure).
+
+# %% tags=["raises-exception"]
+# %%ipytest --tb=no
+events.clear()
 
 
 @pytest.fixture
@@ -188,27 +211,17 @@ def test_set_up_fails_with_finalizer(two_resources_with_finalizer):
     pass
 
 
-# %% [markdown]
-# **Predict, then run.** `test_body_fails` set up `with_yield` first and `with_finalizer` second.
-# In the record that the next cell prints, which of their two teardowns comes first? Decide, then
-# run the cell.
-
 # %%
 print("\n".join(events))
 
 # %% [markdown]
-# Read the record from the top:
-#
-# - the failing **test** still got both teardowns, and in **reverse order** of set-up: pytest
-#   tears down last-in, first-out, so a fixture is cleaned up before the fixtures it depends on;
-# - the `yield` fixture that failed in set-up **never released** its first resource;
-# - the finalizer fixture did.
-#
-# So: `yield` is the clearer form, and it is fine while nothing can fail between acquiring a
-# resource and `yield`. When a fixture acquires several things, either give each its own fixture
-# (each then has its own teardown), wrap the rest of the set-up in `try`/`finally`, or register a
-# finalizer right after each acquisition.
-#
+# The `yield` fixture that failed in set-up **never released** its first resource; the finalizer
+# fixture did. So `yield` is the clearer form, and it is fine while nothing can fail between
+# acquiring a resource and `yield`. When a fixture acquires several things, either give each its
+# own fixture (each then has its own teardown), wrap the rest of the set-up in `try`/`finally`, or
+# register a finalizer right after each acquisition.
+
+# %% [markdown]
 # ## 3. The article's fixture: `return TestClient(app)`
 #
 # The article's fixture sets two dependency overrides on the module-level `app` and then
@@ -288,9 +301,10 @@ def test_a_plain_client_reports_the_real_version():
 
 # %% [markdown]
 # Better still, don't share the app at all: `create_app(TEST_SETTINGS)` builds a new app with its
-# own override dict for each test, so nothing can leak into the next one (lesson 2, section 10).
-# The fixtures in the rest of this lesson do that.
-#
+# own override dict for each test, so nothing can leak into the next one (lesson 2: an app per
+# test). The fixtures in the rest of this lesson do that.
+
+# %% [markdown]
 # ## 4. `conftest.py`: fixtures for a whole directory
 #
 # Fixtures defined in a test module serve that module. To share them, put them in a file named
@@ -301,9 +315,19 @@ def test_a_plain_client_reports_the_real_version():
 #
 # A `conftest.py` is for fixtures and hooks, **not for tests**: pytest collects tests only from
 # files that match `test_*.py` or `*_test.py`. The article's fixture example puts its test
-# function inside `conftest.py` and shows it passing; pytest never runs it. The cell below
-# writes a small project to a temporary directory and runs pytest on it in a separate process,
-# three times:
+# function inside `conftest.py` and shows it passing; pytest never runs it, and reports "no tests
+# ran" (exit code 5). Its first line, `// io.thecodeforge — python tutorial`, is not Python
+# either: in a `conftest.py` it stops the whole run before a single test. (The deep dive below
+# runs both.)
+
+# %% [markdown]
+# ### Deep dive: the article's `conftest.py`, run by pytest
+#
+# *Optional: the claims above, checked by running pytest in a separate process; skip it on a first
+# pass.*
+#
+# The cell below writes a small project to a temporary directory and runs pytest on it in a
+# separate process, three times:
 #
 # 1. the article's layout: fixtures **and** the test in `conftest.py`;
 # 2. the repaired layout: the test moved to `test_items.py`, which imports no fixture;
@@ -366,7 +390,8 @@ print("  ", report[-1].removeprefix("E").strip())
 #    import.
 # 3. The article's header line is not Python. In a test module it would break that module; in a
 #    `conftest.py` it stops the **whole run** before a single test (exit code 4).
-#
+
+# %% [markdown]
 # ## 5. Scope: how long a fixture lives
 #
 # A fixture's `scope` says how long one instance is kept:
@@ -379,60 +404,13 @@ print("  ", report[-1].removeprefix("E").strip())
 # | `"package"` | directory (package) | the same, for a directory |
 # | `"session"` | whole run | expensive, read-only things: a database server's engine, a compiled schema |
 #
-# A wider scope is faster because the set-up runs less often. The article claims that a
-# fixture-managed client "speeds up test suites"; whether it does depends entirely on the scope.
-# The cell below measures it: 200 one-request tests against forge, with the client fixture at
-# three scopes, each in a fresh pytest process. (Numbers vary with the machine and its load;
-# compare the rates with each other.)
-
-# %%
-import re
-
-SCOPED_CONFTEST = '''
-    import pytest
-    from fastapi.testclient import TestClient
-
-    from forge.main import create_app
-
-
-    @pytest.fixture(scope=SCOPE)
-    def client():
-        with TestClient(create_app()) as client:
-            yield client
-'''
-MANY_TESTS = '''
-    import pytest
-
-
-    @pytest.mark.parametrize("n", range(200))
-    def test_the_catalogue_answers(client, n):
-        assert client.get("/forge/items").status_code == 200
-'''
-
-for scope in ("function", "module", "session"):
-    timings = []
-    for _ in range(3):  # the best of three: one run on a busy machine can be off by a lot
-        code, report = run_pytest({"conftest.py": SCOPED_CONFTEST.replace("SCOPE", repr(scope)),
-                                   "test_many.py": MANY_TESTS})
-        passed, seconds = re.search(r"(\d+) passed in ([\d.]+)s", report[-1]).groups()
-        timings.append(float(seconds))
-    best = min(timings)
-    print(f"scope={scope:9} {passed} tests in {best:5.2f} s (best of 3)  ->  {int(passed) / best:4.0f} tests/s")
-
-# %% [markdown]
-# A function-scoped client starts forge for every test: a new event-loop thread, the lifespan,
-# `create_all` and the starter catalogue. That is the slow option. With a wider scope forge starts
-# once (per file, or per run), and the tests run at the speed of their requests alone. Module and
-# session scope do the same work here, since everything sits in one file: any difference between
-# their two lines is noise, which is why each line is the best of three runs. Measured on a
-# two-core machine with a trivial app (no database), the course's research found the same
-# pattern: 75 to 184 tests per second with a function-scoped client, 180 to 309 with a
-# session-scoped one. A real app's start-up costs more than a trivial one's, so the gap grows.
-#
-# The price of the wider scope is **sharing**. With one client for the module, all its tests
-# share forge's lifespan state: one in-memory database, one outbox of sent mail. Below, the first
-# test adds an item and the second expects the starter catalogue of three. Each passes alone.
-# **This cell fails on purpose.** Expect `1 failed, 1 passed`: the second test finds four items.
+# A wider scope is faster, because the set-up runs less often: a function-scoped client starts
+# forge (its lifespan, its tables, its starter catalogue) for every test (the deep dive at the end
+# of this section measures it). The price of the wider
+# scope is **sharing**. With one client for the module, all its tests share forge's lifespan
+# state: one in-memory database, one outbox of sent mail. Below, the first test adds an item and
+# the second expects the starter catalogue of three. Each passes alone. **This cell fails on
+# purpose.** Expect `1 failed, 1 passed`: the second test finds four items.
 
 # %% tags=["raises-exception"]
 # %%ipytest --tb=line
@@ -485,6 +463,61 @@ def session_client(custom_settings):
 def test_health_answers(session_client):
     assert session_client.get("/forge/health").status_code == 200
 
+
+# %% [markdown]
+# ### Deep dive: what a wider scope saves, measured
+#
+# *Optional: the speed of three scopes, timed in separate pytest runs; skip it on a first pass. It
+# uses `run_pytest` from the deep dive in section 4: run that one first.*
+#
+# The article claims that a fixture-managed client "speeds up test suites"; whether it does
+# depends entirely on the scope. The cell below measures it: 200 one-request tests against forge,
+# with the client fixture at three scopes, each in a fresh pytest process. (Numbers vary with the
+# machine and its load; compare the rates with each other.)
+
+# %%
+import re
+
+SCOPED_CONFTEST = '''
+    import pytest
+    from fastapi.testclient import TestClient
+
+    from forge.main import create_app
+
+
+    @pytest.fixture(scope=SCOPE)
+    def client():
+        with TestClient(create_app()) as client:
+            yield client
+'''
+MANY_TESTS = '''
+    import pytest
+
+
+    @pytest.mark.parametrize("n", range(200))
+    def test_the_catalogue_answers(client, n):
+        assert client.get("/forge/items").status_code == 200
+'''
+
+for scope in ("function", "module", "session"):
+    timings = []
+    for _ in range(3):  # the best of three: one run on a busy machine can be off by a lot
+        code, report = run_pytest({"conftest.py": SCOPED_CONFTEST.replace("SCOPE", repr(scope)),
+                                   "test_many.py": MANY_TESTS})
+        passed, seconds = re.search(r"(\d+) passed in ([\d.]+)s", report[-1]).groups()
+        timings.append(float(seconds))
+    best = min(timings)
+    print(f"scope={scope:9} {passed} tests in {best:5.2f} s (best of 3)  ->  {int(passed) / best:4.0f} tests/s")
+
+# %% [markdown]
+# A function-scoped client starts forge for every test: a new event-loop thread, the lifespan,
+# `create_all` and the starter catalogue. That is the slow option. With a wider scope forge starts
+# once (per file, or per run), and the tests run at the speed of their requests alone. Module and
+# session scope do the same work here, since everything sits in one file: any difference between
+# their two lines is noise, which is why each line is the best of three runs. Measured on a
+# two-core machine with a trivial app (no database), the course's research found the same
+# pattern: 75 to 184 tests per second with a function-scoped client, 180 to 309 with a
+# session-scoped one. A real app's start-up costs more than a trivial one's, so the gap grows.
 
 # %% [markdown]
 # ## 6. Fixtures built on fixtures
@@ -558,9 +591,8 @@ def make_workshop() -> FastAPI:
 
 
 # %% [markdown]
-# The chain, and two tests that use it. `--setup-show` prints the order: `workshop`, then
-# `registered_user` (which uses it), then `auth_headers` (which uses both); the teardown runs
-# the other way round.
+# The chain, and two tests that use it: `workshop`, then `registered_user` (which uses it), then
+# `auth_headers` (which uses both).
 
 # %% [markdown]
 # **Predict, then run.** The first test asks for `workshop` itself, and so do `registered_user`
@@ -645,7 +677,7 @@ def test_notes_need_a_sign_in(workshop):
 #
 # - `@pytest.fixture(autouse=True)` applies a fixture to every test in its scope without being
 #   requested; the safety net that clears `dependency_overrides` after every test is one (lesson
-#   2, section 7).
+#   2).
 # - `@pytest.fixture(params=[...])` runs every test that uses the fixture once per value
 #   (`request.param`); lesson 4 used it to try two engine settings with one test.
 # - `pytest --fixtures` lists every fixture a directory can use, with its docstring and the file
@@ -662,9 +694,9 @@ def test_notes_need_a_sign_in(workshop):
 #   *slow* option, since it restarts the app for every test. Only a wider scope saves time, and it
 #   shares the app's state between tests.
 # - **"No more stale client instances that don't have the latest dependency override"**: a
-#   client holds no copy of the overrides. FastAPI reads `app.dependency_overrides` on every
-#   request (lesson 2, section 8), so any client of that app sees the latest ones. What a fixture
-#   saves you from is repetition, and, with a teardown, from overrides that outlive their test.
+#   client holds no copy of the overrides; FastAPI reads `app.dependency_overrides` on every
+#   request (lesson 2). A fixture saves you from repetition and, with a teardown, from overrides
+#   that outlive their test.
 # - **The `// io.thecodeforge` first line**: not Python. In `conftest.py` it aborts the whole run.
 #
 # What it gets right: put shared fixtures in `conftest.py`, where pytest finds them with no
@@ -674,16 +706,16 @@ def test_notes_need_a_sign_in(workshop):
 #
 # - A fixture is set-up written once: tests request it by parameter name; pytest builds it per
 #   test (by default), passes its value, and runs its teardown afterwards, pass or fail.
-# - Teardown: code after `yield`, or functions registered with `request.addfinalizer`. Teardowns
-#   run in reverse order of set-up. A `yield` fixture that fails before its `yield` doesn't clean
-#   up; a finalizer registered before the failure does.
+# - Teardown: code after `yield`, or functions registered with `request.addfinalizer`; they run
+#   in reverse order of set-up. If a fixture fails in its set-up, a finalizer registered before
+#   the failure still runs; the code after its `yield` does not.
 # - A client fixture enters the client with `with` and yields it; a fixture that sets overrides
 #   clears them after the `yield`. Never `return TestClient(app)` after changing the app.
 # - `conftest.py` shares fixtures with its directory and below, no import needed. Tests go in
 #   `test_*.py` files, never in `conftest.py`.
-# - Scope trades isolation for speed: function scope restarts the app for every test; module or
-#   session scope is faster and shares the app's state. Widen only what tests never change. A
-#   fixture can use only fixtures of the same or a wider scope.
+# - Scope trades isolation for speed: module or session scope is faster and shares the app's
+#   state. Widen only what tests never change. A fixture can use only fixtures of the same or a
+#   wider scope.
 # - Compose fixtures (client, then account, then headers); use a factory fixture when a test
 #   needs several accounts. `--setup-show` shows what pytest built, and in which order.
 

@@ -31,7 +31,8 @@
 #   `strict=True` changes that;
 # - recognise the Pydantic v1 habits in older tests and fix them.
 #
-# Some cells **fail on purpose**; the text right before each one says so.
+# Some cells **fail on purpose**; the text right before each one says so. Sections headed
+# *Deep dive* are optional: skip them on a first pass and come back for the depth.
 
 # %%
 from graders.notebook import setup, show
@@ -75,11 +76,10 @@ def test_slugify(title, slug):
 # %% [markdown]
 # Look at the names pytest gave the four tests: `test_slugify[Hello World-hello-world]` and so on.
 # By default an id is built from the values, joined with `-`. Strings are used as they are,
-# whatever their length; numbers, booleans and `None` are shown by value (`[1-2.5]`,
-# `[None-True]`); anything else (a dictionary, a list, an object) becomes the argument name plus
-# the case's position (`body4`). That reads well for short strings, but the case of two empty
-# strings is called `[-]`, a 300-character string gives a 300-character id, and a dictionary
-# gives `body4`, which says nothing about it. Three ways to choose better ids:
+# whatever their length; numbers, booleans and `None` are shown by value (`[None-True]`); anything
+# else (a dictionary, a list, an object) becomes the argument name plus the case's position
+# (`body4`). So the case of two empty strings is called `[-]`, a 300-character string gives a
+# 300-character id, and `body4` says nothing. Three ways to choose better ids:
 #
 # - `ids=[...]`: one id per case, in order;
 # - `pytest.param(..., id="...")`: the id next to its case, which is easier to keep in sync, and
@@ -254,7 +254,9 @@ for body in ({"username": "", "email": "ada@example.com"},
     print(response.status_code, problems)
 
 # %% [markdown]
-# ### Dead code and a failing "expected output"
+# ### Deep dive: dead code and a failing "expected output"
+#
+# *Optional: two more flaws in the article's snippet; skip it on a first pass.*
 #
 # The article's snippet also defines a list of invalid users that no test uses, with a bare `None`
 # as its last entry, and its printed "output" is a `FAILED` line. Neither belongs in a suite. The
@@ -475,16 +477,15 @@ for value in ["iron", "cast iron", "x", None]:
 #
 # Checked on Pydantic 2.14 and FastAPI 0.165:
 #
-# - **The `// io.thecodeforge — python tutorial` first line** of the section's code is not Python:
-#   a test module that starts with it fails to collect with a `SyntaxError` (lesson 6 runs it).
-#   Make it a `#` comment or drop it.
+# - **The `// io.thecodeforge — python tutorial` first line** is not Python: a test module that
+#   starts with it fails to collect with a `SyntaxError`. Make it a `#` comment or drop it.
 # - **An empty username is "field required"**: `""` is a valid `str` and is accepted (201) unless
 #   the field has `min_length`. `Field required` (type `missing`) means the key is absent.
 # - **"ensure this value has at most 100 characters"** and **"none is not an allowed value"**
 #   are Pydantic v1 messages. In v2 the types are `string_too_long` and `string_type`, and the
 #   messages are different sentences.
-# - **The unused `invalid_users` list** is dead code (and its `None` entry would break collection
-#   if it were used); the "Output" shown is a failing test.
+# - **The unused `invalid_users` list** is dead code (its `None` entry would break collection if
+#   it were used: section 3's deep dive); the "Output" shown is a failing test.
 # - **"Pydantic models silently coerce types"**: v2 converts only a few unambiguous inputs, such
 #   as `"42"` for an int, and rejects `123` and `None` for a `str`. `strict=True` turns the
 #   remaining conversions off.

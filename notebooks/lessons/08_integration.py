@@ -23,13 +23,13 @@
 #
 # - build a real in-memory database for tests that works under `TestClient`, seed it from
 #   fixtures, and check what a request wrote to it;
-# - say exactly why the article's integration fixture fails (twice) and leaks, and fix it;
+# - say why the article's integration fixture fails and leaks, and fix it;
 # - test middleware, such as a trace-id header that must be on *every* response, errors included;
-# - test background tasks by checking their effects right after the request, without sleeping,
-#   and explain where they run;
+# - test background tasks by checking their effects right after the request, without sleeping;
 # - test that a request that **fails** leaves nothing behind.
 #
-# Run the cells from top to bottom. Two cells **fail on purpose**; the text before each says so.
+# Run the cells from top to bottom. Some cells **fail on purpose**; the text before each says so.
+# Sections headed *Deep dive* are optional: skip them on a first pass and come back for the depth.
 
 # %%
 import os
@@ -65,24 +65,23 @@ show(forge.audit.AuditLog)
 show(forge.mail.Outbox)
 
 # %% [markdown]
-# A unit test of `register` with everything replaced would prove little here: most of what can
-# go wrong lives *between* the pieces. The trace id must reach the audit event, the mail must go
-# out only after the commit, and a refused registration must leave nothing behind. Only a
-# request through the real stack, followed by a look at every place it should (or should not)
-# have left a mark, checks that.
+# Most of what can go wrong here lives *between* the pieces: the trace id must reach the audit
+# event, the mail must go out only after the commit, and a refused registration must leave
+# nothing behind. A unit test with everything replaced can't see that; a request through the
+# real stack, followed by a look at every place it should (or should not) have left a mark, can.
 #
 # Integration tests still run in-process with `TestClient`, against a real database: SQLite in
-# memory, so each test starts from nothing and costs milliseconds. What they don't replace is
-# the application's own code. Replacements belong at the edge of the system: forge's mailer is
-# an `Outbox` that keeps what it "sends", so a test can read it.
-#
+# memory, so each test starts from nothing and costs milliseconds. Replacements belong only at
+# the edge of the system: forge's mailer is an `Outbox` that keeps what it "sends", so a test can
+# read it.
+
+# %% [markdown]
 # ## 2. The article's integration fixture, run for real
 #
 # The article proposes a fixture that creates an in-memory SQLite engine, creates the tables,
 # hands the app a session, and a parametrized test that expects user 1 to exist (200) and user
-# 9999 not to (404). Let's build a small app of the same shape and run exactly that logic. The
-# app's `get_db` stands for the production database: a test that forgets to replace it fails
-# loudly.
+# 9999 not to (404). Here is a small app of the same shape. Its `get_db` stands for the
+# production database: a test that forgets to replace it fails loudly.
 
 # %%
 import pytest
@@ -163,8 +162,6 @@ def test_a_member_by_id(returned_client, shared_session, member_id, status_code)
 
 
 # %% [markdown]
-# ### Failure 1: the app and the test see different databases
-#
 # The tables were created; why does the app not find them? Two facts combine:
 #
 # - **Every connection to `sqlite:///:memory:` opens its own, empty database.** For such a URL
@@ -172,12 +169,20 @@ def test_a_member_by_id(returned_client, shared_session, member_id, status_code)
 #   the engine gets a database of its own.
 # - **The app does not run in your test's thread.** `TestClient` runs the app on an event loop in
 #   a separate "portal" thread, and FastAPI runs a plain `def` endpoint (and its `def`
-#   dependencies) in a worker thread from there. Nothing runs "synchronously" in the test's
-#   thread: the test thread hands the request over and *waits*.
+#   dependencies) in a worker thread from there. The test thread hands the request over and
+#   *waits*.
 #
-# So the tables exist in the test thread's database, and the endpoint queries another one. The
-# cell below shows both facts: which pool the engine uses, which tables each thread sees, and
-# where a request actually runs.
+# So the tables exist in the test thread's database, and the endpoint queries another one (the
+# deep dive below shows both facts at work).
+
+# %% [markdown]
+# ### Deep dive: which thread sees which database
+#
+# *Optional: the two facts above, shown on a live engine and a live request; skip it on a first
+# pass.*
+#
+# The cell below shows which pool the engine uses, which tables each thread sees, and where a
+# request actually runs.
 
 # %%
 import threading
@@ -222,6 +227,8 @@ with TestClient(where) as probe:
         print(f"{path:6}: endpoint ran in {response.json()!r}, middleware in {response.headers['X-Middleware-Thread']!r}")
 
 # %% [markdown]
+# ### The fix: one shared connection
+#
 # The fix is two settings together: `poolclass=StaticPool` makes the engine hand out **one**
 # shared connection (so one database), and `check_same_thread=False` lets that connection be
 # used from the app's threads. With only one of the two it still fails: without `StaticPool` you
@@ -234,7 +241,21 @@ import forge.database
 show(forge.database.make_engine)
 
 # %% [markdown]
-# ### Failure 2: user 1 was never created
+# A working engine is not enough. The article's `(1, 200)` case still fails, because nothing ever
+# inserts user 1 ("insert seed data" is in its prose, not in its code), and its fixtures clean up
+# nothing: the `return`ed client leaves the override on the app for every later test, and the
+# session is never closed. The repair: seed the rows a test needs in a fixture, give the app a new
+# session per request, enter the client with `with`, and clear the override after the `yield`.
+# The deep dive below runs the article's version and builds the working one; section 3 does the
+# same on forge, which needs no override at all.
+
+# %% [markdown]
+# ### Deep dive: the article's fixture, finished and repaired
+#
+# *Optional: the article's fixture run again on a working engine, what it leaves behind, and
+# the fixtures that work; skip it on a first pass.*
+#
+# #### Failure 2: user 1 was never created
 #
 # Now give the article's fixture a working engine and run the same test again. **This cell fails
 # on purpose**, differently this time: user 9999 gives its 404, but user 1 gives **404** too,
@@ -267,7 +288,7 @@ def test_a_member_by_id(returned_client, shared_session, member_id, status_code)
 
 
 # %% [markdown]
-# ### And it cleans up nothing
+# #### And it cleans up nothing
 #
 # Even with both failures fixed, the fixtures leave a mess behind:
 #
@@ -283,7 +304,7 @@ def test_a_member_by_id(returned_client, shared_session, member_id, status_code)
 print(members.dependency_overrides)
 
 # %% [markdown]
-# ### The working version
+# #### The working version
 #
 # Four small fixtures, each with one job, and each cleaning up after itself in its teardown,
 # which pytest runs even when the test fails:
@@ -429,18 +450,24 @@ show(forge.middleware)
 # - **An invalid incoming id is replaced.** A header is client input; copied unchecked into logs
 #   and responses it can forge log lines or carry junk.
 # - **Errors carry the header too**: 404, 401, 409, 422, and a crash. The middleware sits around
-#   the exception handlers, so a handled error response passes through it like any other.
+#   the exception handlers, so a handled error response passes through it like any other; a crash
+#   gets its header only because forge's middleware catches it (lesson 5).
 #
 # What *not* to test: the exact format of a generated id. The promise is "8 to 64 letters, digits
 # or dashes"; that it happens to be 32 hex digits today is a detail that may change (a UUID with
 # dashes would be just as correct).
+
+# %% [markdown]
+# ### Deep dive: a crash, with and without the middleware's `try`
 #
-# Forge goes one step further for crashes. An exception that no handler deals with would
-# normally travel past the middleware to Starlette's outermost error handler, and that plain 500
-# carries no trace id. Forge's middleware catches it and answers a JSON 500 with the trace id
-# itself. Below, a crashing route is added to one forge app, next to a small app whose middleware
-# lacks that `try`. (The second client uses `raise_server_exceptions=False` to get the 500 a real
-# caller would get, instead of the exception.)
+# *Optional: why a crash needs more than a header-adding middleware; skip it on a first pass.*
+#
+# An exception that no handler deals with would normally travel past the middleware to
+# Starlette's outermost error handler, and that plain 500 carries no trace id. Forge's middleware
+# catches it and answers a JSON 500 with the trace id itself. Below, a crashing route is added to
+# one forge app, next to a small app whose middleware lacks that `try`. (The second client uses
+# `raise_server_exceptions=False` to get the 500 a real caller would get, instead of the
+# exception.)
 
 # %%
 def explode():
@@ -472,14 +499,12 @@ print("naive:", response.status_code, response.headers.get("X-Trace-ID"), repr(r
 # ## 5. Background tasks: check their effects right after the request
 #
 # A background task runs after the response has been sent; a client of a real server may get
-# its answer before the mail has gone out. Under `TestClient` you never have to wait for it,
-# because the test's call returns only when the app has finished *everything*, background tasks
-# included. The line after `client.post(...)` can check the outbox. No `sleep`, no polling, no
-# "give the event loop a moment": the task has already run.
+# its answer before the mail has gone out. Under `TestClient` you never wait for it: the test's
+# call returns only when the app has finished *everything*, background tasks included. The line
+# after `client.post(...)` can check the outbox. No `sleep`, no polling.
 #
-# That is "finished", not "synchronous": the cell below records where each piece of one request
-# runs. The middleware and an `async` task run on the portal's event loop; the `def` endpoint and
-# a `def` task run in worker threads; the test's thread only waits.
+# That is "finished", not "synchronous": the cell below also records where each piece runs (the
+# test's thread only waits).
 
 # %% [markdown]
 # **Predict, then run.** Each of the two background tasks sleeps for 0.2 s. About how long will
@@ -488,6 +513,7 @@ print("naive:", response.status_code, response.headers.get("X-Trace-ID"), repr(r
 
 # %%
 import asyncio
+import threading
 import time
 
 from fastapi import BackgroundTasks, Request
@@ -532,6 +558,8 @@ print("\n".join(trail))
 print(f"status {response.status_code}; the call returned after {took:.2f} s, both tasks done: {len(trail) == 5}")
 
 # %% [markdown]
+# The call returned only after both tasks had run, one after the other: about 0.4 s.
+#
 # ### Two traps in how tasks are queued
 #
 # A background task is queued with its *arguments*, and those are evaluated **when the task is
@@ -546,11 +574,37 @@ print(f"status {response.status_code}; the call returned after {took:.2f} s, bot
 #   FastAPI attaches the queued tasks to it and they run.
 #
 # So a handler that queues the welcome mail first and *returns* its 409 sends the mail for a
-# registration that failed. Below, a small booking service makes these mistakes on request.
+# registration that failed.
+#
+# ### What to check after the request
+#
+# A side-effect test makes one request, then checks the response *and* every effect, read from
+# where the app keeps them:
+#
+# - the audit entry names the **record that was created** (its id from the response) and the
+#   **trace id the response carries**, both when the service generated the id and when the
+#   caller sent one;
+# - the mail goes to the **right address**: "one message in the outbox" is also true of a message
+#   sent to the wrong one;
+# - a **refused** request (409) and an **invalid** one (422) leave no mail and no audit entry;
+# - the effect is where the app really keeps it. Forge's outbox is created once, in `create_app`,
+#   and stored on `app.state.mailer`; `get_mailer` returns that object. If a change made the
+#   dependency build a new `Outbox()` per request, every mail would vanish with the request: a
+#   test that reads `app.state.mailer.sent` after a registration notices, while a test that
+#   replaces the mailer with a fake of its own happily passes.
+#
+# The deep dive below plants the traps, one at a time, in a small service and catches each.
+
+# %% [markdown]
+# ### Deep dive: a booking service that makes these mistakes on request
+#
+# *Optional: the traps above, planted one at a time in a small service and caught by a suite;
+# skip it on a first pass.*
 
 # %%
 from fastapi.responses import JSONResponse
 from sqlalchemy import ForeignKey
+from sqlalchemy.pool import StaticPool
 
 
 class Booked(DeclarativeBase):
@@ -634,15 +688,9 @@ def make_bookings_app(queue_before_commit=False, conflict_as_response=False,
 
 
 # %% [markdown]
-# Now an integration suite for it. Each test makes one request and then checks the response
-# *and* the side effects, read from where the app keeps them: the outbox on `app.state`, the audit
-# rows through the app's own `/audit` route. Notice what each one pins down:
-#
-# - the audit row names the **booking that was created** (its id from the response) and the
-#   **request id the response carries**, in both cases: an id the service generated, and one
-#   the caller sent;
-# - the confirmation goes to the **right address**, not merely "one message was sent";
-# - a **refused** booking (409) and an **invalid** one (422) leave no mail and no audit row.
+# Now an integration suite for it, checking what the list above says: the outbox on `app.state`,
+# the audit rows through the app's own `/audit` route, the booking's id and the request id in the
+# audit row, the address of the confirmation, and no trace of a refused or invalid booking.
 #
 # The fixture takes the factory's flags from `BUGS`, so the same suite can run against the
 # broken versions next.
@@ -719,16 +767,6 @@ for mistake in ("request_id_from_header", "queue_before_commit", "conflict_as_re
 BUGS.clear()
 
 # %% [markdown]
-# Two more ways to get a side-effect test wrong, both about *where* you look:
-#
-# - Look where the app really keeps things. Forge's outbox is created once, in `create_app`, and
-#   stored on `app.state.mailer`; the `get_mailer` dependency returns that object. If a change
-#   made the dependency build a new `Outbox()` per request, every mail would vanish with the
-#   request, and only a test that reads `app.state.mailer.sent` after a registration would notice.
-#   A test that replaces the mailer with a fake of its own would happily pass.
-# - Check the content, not just the count: "one message in the outbox" is also true of a message
-#   sent to the wrong address.
-#
 # ## 6. Reading forge's audit log: you need an administrator
 #
 # Forge's background task writes audit events to the database, and an administrator reads them
@@ -780,42 +818,35 @@ with TestClient(overridden) as client:
 #
 # Measured on the pinned versions:
 #
-# - **The `// io.thecodeforge — python tutorial` first line** of the section's code is not Python:
-#   a test module that starts with it fails to collect with a `SyntaxError` (lesson 6 runs it).
-#   Make it a `#` comment or drop it.
+# - **The `// io.thecodeforge — python tutorial` first line** is not Python: a test module that
+#   starts with it fails to collect with a `SyntaxError`. Make it a `#` comment or drop it.
 # - **The integration fixture fails, twice.** With `check_same_thread=False` alone, every request
-#   raises `no such table: users`: each thread gets its own in-memory database, and the app runs in
-#   other threads than the one that created the tables. With a working engine (`StaticPool` *and*
-#   `check_same_thread=False`) the `(1, 200)` case still fails, because no fixture ever inserts user 1.
+#   raises `no such table: users`: each thread gets its own in-memory database. With a working
+#   engine (`StaticPool` *and* `check_same_thread=False`) the `(1, 200)` case still fails, because
+#   no fixture ever inserts user 1.
 # - **It never cleans up**: `return TestClient(app)` leaves the override on the app for good, and
-#   the session is never closed. Use `yield` fixtures whose teardown clears the override, and a
-#   session per request.
+#   the session is never closed. Use `yield` fixtures whose teardown clears the override.
 # - **"Middleware, exception handlers and background tasks run synchronously under test."**
-#   They run asynchronously on an event loop in `TestClient`'s portal thread (and `def` code in
-#   worker threads). What is true is that your test's call returns only after all of it,
-#   background tasks included, has finished.
+#   They run on an event loop in `TestClient`'s portal thread (and `def` code in worker threads).
+#   What is true is that your test's call returns only after all of it has finished.
 # - **"Use asyncio.sleep with a short delay" to let background tasks run**: unnecessary. Their
-#   effects are there on the line after the request, for `def` and `async def` tasks alike.
+#   effects are there on the line after the request.
 # - **A crashing endpoint "still gets the trace-id header" from a middleware**: only if the
-#   middleware catches the exception itself, as forge's does. A plain `call_next` middleware lets
-#   the crash pass to Starlette's outermost handler, whose 500 carries no header.
+#   middleware catches the exception itself, as forge's does.
 #
 # ## Summary
 #
 # - An integration test sends one request through the real stack and then checks every effect:
-#   status, body, headers, database rows, mail, audit. Fake only the edges (a mailer that keeps
-#   what it sends), never the app's own code.
+#   status, body, headers, database rows, mail, audit. Fake only the edges, never the app's code.
 # - In-memory SQLite under `TestClient` needs `StaticPool` and `check_same_thread=False` together.
 #   Forge's lifespan does that for you: a fresh real database for every `with TestClient(create_app())`.
-# - Seed data with fixtures, through the API or the app's session factory, and check stored
-#   rows the same way. Every fixture cleans up in its teardown.
-# - Middleware promises hold for every response: test success and error responses, a generated
-#   id, an echoed one and a rejected one, and that two requests get different ids. Don't pin the
-#   format of generated ids beyond what is promised.
-# - Background tasks have finished when `client.post(...)` returns: assert their effects on the
-#   next line. Their arguments are fixed when they are queued; raising an error drops them, but
-#   returning an error response runs them.
-# - Test failures for side effects too: a 409 or a 422 must leave no mail and no audit entry.
+# - Seed data with fixtures, through the API or the app's session factory, and check stored rows
+#   the same way. Every fixture cleans up in its teardown.
+# - Middleware promises hold for every response, errors included: a generated id, an echoed one,
+#   a rejected one, and different ids for two requests. Don't pin what is not promised.
+# - Background tasks have finished when `client.post(...)` returns. Their arguments are fixed when
+#   they are queued; raising an error drops them, returning an error response runs them.
+# - A 409 or a 422 must leave no mail and no audit entry.
 
 # %% [markdown]
 # ## Your turn: exercise 8

@@ -22,26 +22,25 @@
 #
 # By the end you will be able to:
 #
-# - run `async def` tests with pytest-asyncio 1.x or anyio, with async fixtures, and choose the
-#   event loop's scope;
+# - run `async def` tests with pytest-asyncio 1.x (or anyio's plugin), with async fixtures, and
+#   choose the event loop's scope;
 # - talk to an app with `httpx.AsyncClient` + `ASGITransport`, with its lifespan running;
 # - test a streaming response for real (content *and* the fact that it streams), and a WebSocket;
 # - say when an async test finds what a `TestClient` test can't, and when it finds nothing more.
 #
 # Run the cells from top to bottom. A few cells **fail on purpose**; the text before each says so.
+# Sections headed *Deep dive* are optional: skip them on a first pass and come back for the depth.
 
 # %%
 from graders.notebook import setup, show
 setup()
 
 # %% [markdown]
-# One more line of set-up, and this one matters whenever you run async tests **in a notebook**.
-# The Jupyter kernel already runs an event loop in its main thread (that is what lets you write
-# `await` at the top level of a cell, as this lesson will). pytest-asyncio starts an event loop
-# of its own for each test, and an event loop can't be started inside a thread whose loop is
-# already running. So ipytest must run pytest in a separate thread: `run_in_thread=True`.
-# (`coverage=False` works around a bug in ipytest 0.14's `config`, which otherwise switches
-# coverage on.) In a plain `pytest` run from a terminal none of this is needed.
+# One more line of set-up, needed for async tests **in a notebook** only. The Jupyter kernel
+# already runs an event loop in its main thread (that is what lets a cell `await` at the top
+# level), and pytest-asyncio can't start its own loop in a thread whose loop is running. So
+# ipytest must run pytest in a separate thread: `run_in_thread=True`. (`coverage=False` works
+# around a bug in ipytest 0.14's `config`, which otherwise switches coverage on.)
 
 # %%
 import ipytest
@@ -86,9 +85,8 @@ async def test_without_a_marker():
 # asyncio_default_fixture_loop_scope = "function"
 # ```
 #
-# (This course sets the option for every pytest run of its notebooks through the
-# `PYTEST_ADDOPTS` environment variable, `-o asyncio_default_fixture_loop_scope=function`, which
-# is why you don't see the notice.)
+# (This course sets the option for its notebooks through `PYTEST_ADDOPTS`, which is why you
+# don't see the notice.)
 
 # %%
 # %%ipytest
@@ -166,7 +164,8 @@ async def test_a_function_scoped_test_gets_its_own_loop():
 # The article's advice is the old way: "use pytest-asyncio's `event_loop` fixture with
 # `scope='function'`". That fixture was **removed** in pytest-asyncio 1.0. A test that asks for it
 # no longer finds it. **This cell fails on purpose**: the error reads *fixture 'event_loop' not
-# found*.
+# found*. (A deep dive below shows what happens to old code that defines its own `event_loop`;
+# another shows anyio's plugin, the alternative to pytest-asyncio.)
 
 # %% tags=["raises-exception"]
 # %%ipytest --tb=line
@@ -176,7 +175,11 @@ async def test_asking_for_the_old_fixture(event_loop):
 
 
 # %% [markdown]
-# Worse, old code that *defines* its own `event_loop` fixture, as older tutorials taught, no
+# ### Deep dive: a homemade `event_loop` fixture is silently ignored
+#
+# *Optional: what happens to old code that defines its own loop fixture; skip it on a first pass.*
+#
+# Old code that *defines* its own `event_loop` fixture, as older tutorials taught, no
 # longer fails at all: the fixture is created and handed over, but the test does not run on that
 # loop. The test below passes, which proves that the loop the fixture made is not the one running.
 
@@ -195,7 +198,9 @@ async def test_a_homemade_event_loop_is_silently_ignored(event_loop):
 
 
 # %% [markdown]
-# ### The alternative: anyio's plugin
+# ### Deep dive: the alternative, anyio's plugin
+#
+# *Optional: the other pytest plugin for async tests; skip it on a first pass.*
 #
 # FastAPI already depends on **anyio**, and anyio ships a pytest plugin: mark tests with
 # `@pytest.mark.anyio`. It runs them on the backend named by an `anyio_backend` fixture
@@ -454,8 +459,18 @@ with TestClient(sockets).websocket_connect("/echo") as websocket:
 # ## 5. When an async test finds more, and when it doesn't
 #
 # The article claims `TestClient` "is sync-only and misses async bugs". The app code runs the
-# same way under both clients: on a real event loop, `await`s and all. Take the classic async bug,
-# a forgotten `await`. The endpoint below returns a coroutine object instead of a price. Both
+# same way under both clients: on a real event loop, `await`s and all. The classic async bug, a
+# forgotten `await`, fails the same way through both. And background tasks are no difference
+# either: like `TestClient`'s call, `await client.post(...)` returns only after the response's
+# background tasks have finished, so a fixture that "flushes" them, as the article suggests, has
+# nothing to do. The deep dive below shows both.
+
+# %% [markdown]
+# ### Deep dive: a forgotten `await` and a background task, through both clients
+#
+# *Optional: the two claims above, run; skip it on a first pass.*
+#
+# The endpoint below forgets an `await` and returns a coroutine object instead of a price. Both
 # clients get the very same error, raised into the test. (The cell hides Python's "never awaited"
 # notice, which is not the point here.)
 
@@ -490,9 +505,8 @@ with warnings.catch_warnings():
     gc.collect()
 
 # %% [markdown]
-# Background tasks are no difference either. The article suggests a fixture that "flushes"
-# background tasks after an async request; there is nothing to flush. Like `TestClient`'s call,
-# `await client.post(...)` returns only after the response's background tasks have finished:
+# And a background task that takes a while has finished by the time `await client.post(...)`
+# returns:
 
 # %%
 # %%ipytest
@@ -526,7 +540,8 @@ async def test_the_receipt_is_sent_by_the_time_the_call_returns():
 # (The article's second async test checks a `background_tasks.log` file that nothing creates, and
 # its comment says the log *should* contain errors while the assertion says it must not. To test a
 # background task, check its effect, or replace the dependency it uses and check the calls.)
-#
+
+# %% [markdown]
 # ### What async tests are for
 #
 # An async test earns its keep when the **test itself** has to `await`:
@@ -538,12 +553,18 @@ async def test_the_receipt_is_sent_by_the_time_the_call_returns():
 #   can't be awaited.
 # - **Concurrency inside one test.** `TestClient` sends one request at a time and waits for each.
 #   An async client can send many at once with `asyncio.gather`, and that is how you find the bugs
-#   that only appear when requests overlap.
+#   that only appear when requests overlap (the deep dive below catches one).
+
+# %% [markdown]
+# ### Deep dive: a race that only concurrent requests find
 #
-# Here is such a bug. The endpoint below counts visits; between reading the counter and writing
-# it back it awaits something (a database round trip, say), and overlapping requests then
-# overwrite each other's updates. Twenty visits one after the other count correctly, so the
-# `TestClient` test passes and misses the bug.
+# *Optional: lost updates, missed by `TestClient` and caught by an async test; skip it on a first
+# pass.*
+#
+# The endpoint below counts visits; between reading the counter and writing it back it awaits
+# something (a database round trip, say), and overlapping requests then overwrite each other's
+# updates. Twenty visits one after the other count correctly, so the `TestClient` test passes and
+# misses the bug.
 
 # %%
 # %%ipytest
@@ -604,9 +625,8 @@ async def test_twenty_visits_at_once(locked):
 # | async fixtures or resources shared with the app's loop | `AsyncClient` + `ASGITransport` in async tests |
 # | overlapping requests, races | `AsyncClient` + `asyncio.gather` in an async test |
 #
-# Speed is not a reason to avoid either: `ASGITransport` skips `TestClient`'s thread hops and
-# handles a few thousand requests a second, `TestClient` a few hundred; both are far below what a
-# test suite usually needs to worry about.
+# Speed is not a reason to choose: `ASGITransport` skips `TestClient`'s thread hops and handles
+# a few thousand requests a second, `TestClient` a few hundred; either is fast enough.
 #
 # ## What the article gets wrong
 #
@@ -619,7 +639,7 @@ async def test_twenty_visits_at_once(locked):
 #   fails it with "async def functions are not natively supported".
 # - **"Use pytest-asyncio's `event_loop` fixture with `scope='function'`"**: the fixture was
 #   removed in pytest-asyncio 1.0 (`fixture 'event_loop' not found`), and a homemade one is
-#   silently ignored. Use `loop_scope` and the ini options instead. `@pytest.mark.asyncio` itself
+#   silently ignored (section 1's deep dive). Use `loop_scope` and the ini options instead. `@pytest.mark.asyncio` itself
 #   is right; set `asyncio_default_fixture_loop_scope` too.
 # - **AsyncClient "wired through a lifespan context manager"**: `ASGITransport` never runs the
 #   lifespan. Wrap the app in `LifespanManager` or enter `app.router.lifespan_context(app)`.

@@ -13,25 +13,22 @@
 # %% [markdown]
 # # Lesson 10 · The user flow end to end: register, log in, use the token
 #
-# Single-route tests tell you that each piece works. A user, though, never calls one route: they
-# register, log in, and use the token they got, and a change that breaks the hand-over between
-# two of those steps can pass every single-route test. This lesson tests that chain through the
-# **real stack**: no overrides, real password hashing, real tokens. By the end you will be able
-# to:
+# Single-route tests tell you that each piece works. A user, though, registers, logs in and uses
+# the token they got, and a change that breaks the hand-over between two steps can pass every
+# single-route test. This lesson tests that chain through the **real stack**: no overrides, real
+# password hashing, real tokens. By the end you will be able to:
 #
 # - write the register → log in → profile flow as a test, with the login sent as a form;
-# - structure the test module so that every test starts from a fresh app and database, and see
-#   concretely what goes wrong with a module-level client, a module-level override, and helper
-#   functions whose names start with `test_`;
-# - test the ways the flow must **fail**: a wrong password, an unknown username, an expired
-#   token, a tampered token, and somebody else's profile;
+# - give every test a fresh app and database, and say what goes wrong with a module-level
+#   client, a module-level override, and helpers whose names start with `test_`;
+# - test the ways the flow must **fail**: a wrong password, an unknown username, an expired or
+#   tampered token, somebody else's profile;
 # - make sure a refusal happens for the reason you are testing, not for another one.
 #
-# Some cells **fail on purpose**; the text right before each of them says so.
+# Some cells **fail on purpose**; the text right before each of them says so. Sections headed
+# *Deep dive* are optional: skip them on a first pass and come back for the depth.
 
 # %%
-import os
-
 from graders.notebook import setup, show
 setup()
 
@@ -85,22 +82,51 @@ show(forge.routers.users.read_me)
 #
 # On forge, the first decision fails at once. A client created without `with` never runs the
 # lifespan (lesson 1), and forge's lifespan is what creates the database, so registration has
-# nowhere to store anything. Forge turns the error into a 500 and logs the cause:
+# nowhere to store anything. Forge turns the error into a 500 and logs the cause on the `forge`
+# logger; pytest's `caplog` fixture collects that record, so the test can check the cause:
 
 # %%
-from unittest import TestCase
+# %%ipytest
+import logging
 
 from fastapi.testclient import TestClient
 
 from forge.main import app as forge_app
 
-module_level_client = TestClient(forge_app)
-with TestCase().assertLogs("forge", level="ERROR") as logged:
-    response = module_level_client.post("/forge/users", json={
-        "username": "ada", "email": "a@b.com", "password": "pass!23-long-enough"})
-print(response.status_code, response.json()["detail"], "| cause:", repr(logged.records[0].exc_info[1]))
+module_level_client = TestClient(forge_app)     # decision 1: at module level, no `with`
+
+
+def test_a_client_without_with_cannot_register(caplog):
+    with caplog.at_level(logging.ERROR, logger="forge"):
+        response = module_level_client.post("/forge/users", json={
+            "username": "ada", "email": "a@b.com", "password": "pass!23-long-enough"})
+    assert response.status_code == 500
+    [record] = [record for record in caplog.records if record.name == "forge"]
+    assert "sessionmaker" in str(record.exc_info[1])   # no lifespan: no session factory
+
 
 # %% [markdown]
+# The other two decisions break the suite more quietly:
+#
+# - **A helper named `test_db`, imported into a test module, is collected as a test.** pytest
+#   collects every function whose name starts with `test_` in a test module's namespace,
+#   imported names included: it "passes", pytest warns `PytestReturnNotNoneWarning`, and the
+#   count of tests grows. Name helpers for what they do (`register`, `log_in`).
+# - **A module-level override gives the whole module one database**, created once. A correct
+#   second test that registers the same email gets 409 after the first test, and passes alone.
+# - **Nobody owns that override.** It is set when pytest imports the module and never removed,
+#   so another module's fixture that calls `dependency_overrides.clear()` silently removes it
+#   too: the outcome depends on what else is in the run.
+#
+# The cure for all three is a fixture that builds the app (or sets the override) for each test
+# and enters the client with `with`. Section 3 writes it for forge.
+
+# %% [markdown]
+# ### Deep dive: the article's three decisions, run on a small project
+#
+# *Optional: the article's test module run by pytest on a project shaped like the article's, then
+# repaired; skip it on a first pass.*
+#
 # The article's app gets its database only from `get_db`, which its test module overrides, so
 # there the missing lifespan goes unnoticed. To see the other two decisions at work, here is a
 # small app shaped like the article's (`app/main.py` with `/register`, `/token` and
@@ -114,6 +140,7 @@ print(response.status_code, response.json()["detail"], "| cause:", repr(logged.r
 # The next cell writes the project to a temporary directory and shows its files.
 
 # %%
+import os
 import tempfile
 from pathlib import Path
 
@@ -391,7 +418,7 @@ print_run("tests", everything)
 # and the leak goes the other way. Either way a module-level override makes the outcome depend
 # on what else is in the run.
 #
-# ### The same project, repaired
+# #### The same project, repaired
 #
 # The repair touches only the tests. `utils.py` offers a fresh engine on demand, under a name
 # that is no test's. A **fixture** in `tests/conftest.py` (pytest makes its fixtures available
@@ -469,7 +496,8 @@ print_run("tests", run_pytest("tests"))
 # %% [markdown]
 # Three tests, no helper among them, no note from pytest, and each test passes whatever runs
 # before it.
-#
+
+# %% [markdown]
 # ## 3. The flow, done right on forge
 #
 # The article's app needs an override because its database exists only behind `get_db`. Forge's
@@ -488,6 +516,8 @@ print_run("tests", run_pytest("tests"))
 
 # %%
 # %%ipytest
+import json
+
 import pytest
 
 from forge.main import create_app
@@ -557,7 +587,11 @@ with TestClient(create_app()) as demo:
 #
 # A login route has one way to succeed and several to fail, and the failures are where the
 # security is. Two must be tested: the right username with a **wrong password**, and a username
-# that **doesn't exist**. Forge answers both with the same 401 and the same words:
+# that **doesn't exist**.
+
+# %% [markdown]
+# **Predict, then run.** Forge knows that `nobody` has no account. Will it answer that login with
+# 404, with the same 401 as a wrong password, or with something else? Decide, then run the cell.
 
 # %%
 with TestClient(create_app()) as demo:
@@ -569,10 +603,11 @@ with TestClient(create_app()) as demo:
               f"WWW-Authenticate: {response.headers.get('www-authenticate')}")
 
 # %% [markdown]
-# The sameness is the point. A service that answers "no such user" (or 404) for an unknown name
-# and 401 for a wrong password lets anybody find out which usernames exist, one request per
-# guess. A test of the unknown username therefore asserts the same status as for a wrong
-# password, and that no token came back.
+# The same 401, the same words, the same `WWW-Authenticate` header: the sameness is the point. A
+# service that answers "no such user" (or 404) for an unknown name and 401 for a wrong password
+# lets anybody find out which usernames exist, one request per guess. A test of the unknown
+# username therefore asserts the same status as for a wrong password, and that no token came
+# back.
 #
 # (One thing status codes can't show: forge answers an unknown username *faster*, because it
 # skips the password hash when there is no account. A careful service hashes a dummy password
@@ -686,10 +721,25 @@ with TestClient(create_app()) as demo:
 # that never checks signatures, too: it finds no account and answers 401. The test passes, and
 # proves nothing.
 #
-# The article-shaped app from section 2 can show this: `make_app(check_signature=False)` builds it
-# with signature checking switched off. Below, two tests of a forged token run against both
-# versions, with the repaired fixture of section 2, adapted to build either version. **This cell fails on purpose**, with `1 failed, 3 passed`: only the test that
-# forges a token for a **real** account notices the careless app.
+# The same reasoning applies to every refusal test in this lesson:
+#
+# - an **expired** token must belong to a real account, or the expiry is never reached; and
+#   the same token issued *now* should work, which proves the refusal was about time;
+# - a token with **edited claims** should name a real account;
+# - a **wrong-password** login must be for a registered username, or it only tests the unknown
+#   one.
+
+# %% [markdown]
+# #### Deep dive: a forged-token test that proves nothing
+#
+# *Optional: the two forged-token tests run against an app that never checks signatures; it
+# uses the project written in section 2's deep dive, so run that one first.*
+#
+# The article-shaped app from section 2's deep dive can show this:
+# `make_app(check_signature=False)` builds it with signature checking switched off. Below, two
+# tests of a forged token run against both versions, with the repaired fixture of that deep dive,
+# adapted to build either version. **This cell fails on purpose**, with `1 failed, 3 passed`:
+# only the test that forges a token for a **real** account notices the careless app.
 
 # %%
 sys.path.insert(0, str(project))
@@ -740,14 +790,6 @@ def test_a_forged_token_for_a_real_account_is_refused(article_client):
 
 
 # %% [markdown]
-# The same reasoning applies to every refusal test in this lesson:
-#
-# - an **expired** token must belong to a real account, or the expiry is never reached; and
-#   the same token issued *now* should work, which proves the refusal was about time;
-# - a token with **edited claims** should name a real account;
-# - a **wrong-password** login must be for a registered username, or it only tests the unknown
-#   one.
-#
 # ## 6. Somebody else's profile, with real tokens
 #
 # Lesson 3 tested ownership with an overridden user. In the flow, the same rule gets tested with
@@ -756,8 +798,11 @@ def test_a_forged_token_for_a_real_account_is_refused(article_client):
 # accounts also catch a bug that one account hides: a service that ignores the token's `sub`
 # and always loads the first account looks perfect as long as the first account is the only
 # one. Log in as the **second** account you registered.
+
+# %% [markdown]
+# ## 7. Deep dive: keeping flow tests quick
 #
-# ## 7. Keeping flow tests quick
+# *Optional: where a flow suite spends its time; skip it on a first pass.*
 #
 # Each registration and each login hashes a password on purpose slowly (lesson 3 measured it:
 # a login costs many times a plain request), so a suite of flow tests is dominated by hashing.
@@ -769,7 +814,8 @@ def test_a_forged_token_for_a_real_account_is_refused(article_client):
 # - register only the accounts a test needs.
 #
 # A fresh app per test costs a few milliseconds; isolation is not where the time goes.
-#
+
+# %% [markdown]
 # ## What the article gets wrong
 #
 # Checked on the pinned versions:
@@ -781,7 +827,7 @@ def test_a_forged_token_for_a_real_account_is_refused(article_client):
 #   that nothing removes leaks into, or is removed by, other modules; and importing a helper
 #   named `test_db` makes pytest run it as a test (`PytestReturnNotNoneWarning`). Use a fixture
 #   that builds the app and enters the client, and name helpers for what they do (sections 2
-#   and 3).
+#   and 3; section 2's deep dive runs all of it).
 # - **"Each test gets a fresh SQLite in-memory via a fixture"**: the snippet has no fixture. All
 #   its tests share one database, so a second test that registers the same email gets 409 and
 #   passes only when run alone (section 2).

@@ -13,25 +13,19 @@
 # %% [markdown]
 # # Lesson 11 · An app structured for testing
 #
-# Most of what made the earlier lessons' tests easy was decided long before any test was
-# written: forge builds its app in a function, keeps its routes in routers, and gets everything
-# from outside (settings, database sessions, the mailer, the current user) through a small
-# module of dependencies. This lesson takes that structure apart and shows what each piece buys
-# a test, and where each one stops helping.
-#
+# Much of what made the earlier lessons' tests easy was decided before any test was written:
+# forge builds its app in a function, keeps its routes in routers, and gets everything from
+# outside (settings, sessions, the mailer, the current user) through a module of dependencies.
 # By the end you will be able to:
 #
-# - explain what an **app factory** isolates that a module-level app shares, and what it doesn't;
-# - use a **dependencies module** of overridable leaves, and tell a route that can be configured
-#   from a test from one that can't;
-# - choose between configuring a test app through the **factory** and through an **override**,
-#   knowing what each one reaches;
-# - override at the **right depth**: a leaf, with the real logic above it still running, or a
-#   composite dependency, with everything below it skipped;
-# - lay out `conftest.py` files, and write the client and database fixtures so that the lifespan
-#   runs and both fixtures see the **same database**.
+# - say what an **app factory** isolates that a module-level app shares, and what it doesn't;
+# - tell a route a test can configure (through a **dependency**) from one it can't;
+# - choose between configuring a test app through the **factory** and through an **override**;
+# - override at the **right depth**: a leaf, or a composite with everything below it skipped;
+# - lay out `conftest.py` files whose client and database fixtures share **one database**.
 #
-# Some cells **fail on purpose** to show a failure; the text before each of them says so.
+# Some cells **fail on purpose**; the text before each says so. Sections headed *Deep dive* are
+# optional: skip them on a first pass and come back for the depth.
 
 # %%
 import os
@@ -93,16 +87,18 @@ with TestClient(forge.main.create_app()) as client:
 # would pass alone and fail after another test, the same signature as a leaked override. With
 # `create_app()` in the fixture, each test gets its own app, its own overrides, its own state.
 #
-# A factory is only as fresh as what it builds, though. Anything it *reuses* from module level
-# is still shared by every app it makes: the routers (on FastAPI 0.165, a route added to one of
-# forge's routers during a test shows up in every app that includes it, even apps built before),
-# a cache in a module, a global client. That is why forge keeps its mutable state on
-# `app.state`, which the factory makes anew for every app.
+# A factory is only as fresh as what it builds, though. What it *reuses* from module level is
+# shared by every app it makes: the routers (on FastAPI 0.165, a route added to a forge router
+# during a test shows up in every app that includes it, even apps built before), a module-level
+# cache, a global client. That is why forge keeps its mutable state on `app.state`.
 #
 # The factory's second gift is **configuration**: `create_app(Settings(...))` builds a service
 # configured for the test, and nothing else in the process sees it.
+
+# %% [markdown]
+# ## 3. Deep dive: one router on an app of its own
 #
-# ## 3. Routers
+# *Optional: testing one router in isolation, on a bare app; skip it on a first pass.*
 #
 # Each file in `forge/routers/` defines an `APIRouter` and its routes, and `create_app()`
 # includes them all. For tests, this means a router can also be mounted on a small app of its
@@ -128,7 +124,8 @@ print(TestClient(mini).get("/forge/health").json())
 # On a bare app there is no `app.state.settings` (only `create_app()` puts it there), so the
 # override is not optional here: without it the real `get_settings` fails. That is the general
 # deal of a partial app: you supply every leaf the router needs.
-#
+
+# %% [markdown]
 # ## 4. A module of overridable leaves
 #
 # Everything a route needs from outside comes through `Depends()`, and every `Depends()`
@@ -156,7 +153,10 @@ show(forge.dependencies)
 # %%
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, FastAPI
+
+from forge.config import Settings
+from forge.dependencies import get_settings
 
 SETTINGS = Settings()          # read once, at import: the habit to avoid
 
@@ -179,10 +179,9 @@ with TestClient(versions) as client:
         print(f"{path:<24}", client.get(path).json())
 
 # %% [markdown]
-# Both routes work in production. Only one can be configured, and a test that configures the
-# service is the only kind of test that tells them apart: it expects `2.0.0-test` and gets the
-# default. That is why a suite should run the service with settings **different from the
-# defaults**: with the defaults, a route that ignores the configuration looks perfectly correct.
+# Both routes work in production; only one can be configured, and only a test that configures
+# the service tells them apart. So run the service with settings **different from the
+# defaults**: with the defaults, a route that ignores the configuration looks correct.
 #
 # ## 5. Configuring a test app: the factory or an override?
 #
@@ -269,10 +268,8 @@ print("configured through an override:", TestClient(override_configured).get("/v
 show(forge.dependencies.get_current_user)
 
 # %% [markdown]
-# The article's interview answer on nested dependencies contradicts itself: it first says that
-# an override does not resolve inner dependencies, then that an override's own parameters "will
-# be injected", and it claims that the original's dependencies are injected when the override has
-# the same parameters. What FastAPI 0.165 does, measured on forge:
+# The article's interview answer on nested dependencies contradicts itself (inner dependencies
+# are "not resolved", then "will be injected"). What FastAPI 0.165 does, measured on forge:
 #
 # 1. **Override a leaf, and everything above it still runs.** With `get_settings` overridden,
 #    the real `get_current_user` runs and calls the override for its settings.
@@ -353,10 +350,10 @@ show(forge.security.create_access_token)
 # ## 7. Where fixtures live: `conftest.py`
 #
 # Lesson 6 introduced `conftest.py`: pytest loads every one from the root of the run down to
-# each test's directory, without anyone importing it, and makes its fixtures available to every
-# test **in that directory and below**. A `conftest.py` deeper in the tree can add fixtures, or replace one of the same name
-# for its part of the tree (and the replacement may request the outer one). Tests written inside
-# a `conftest.py` are never collected: keep tests in `test_*.py` files.
+# each test's directory, unimported, and offers its fixtures to every test **in that directory
+# and below**. A deeper `conftest.py` can add fixtures, or replace one of the same name for its
+# part of the tree (the replacement may request the outer one). Tests inside a `conftest.py` are
+# never collected.
 #
 # A typical layout for forge: the root `conftest.py` builds the app through the factory and
 # cleans up after it; `admin/conftest.py` makes every client in that folder an administrator's.
@@ -543,7 +540,10 @@ def test_the_session_sees_what_the_app_stored(client, db_session):
 
 
 # %% [markdown]
-# ### Overriding `get_db` with a test engine: one path, not the whole app
+# ### Deep dive: overriding `get_db` with a test engine
+#
+# *Optional: what an override of `get_db` reaches in forge, and what it doesn't; skip it on a
+# first pass.*
 #
 # If you do want your own engine (a file, a database server, a transaction you roll back), an
 # override of `get_db` gives it to every route that asks for `get_db`, and the `db_session`
@@ -575,34 +575,35 @@ engine.dispose()
 # the cleanest way to change the database for a whole app is the factory:
 # `create_app(Settings(database_url=...))` (for example a file under pytest's `tmp_path`), so that
 # the lifespan, `get_db` and the audit log all use it.
-#
+
+# %% [markdown]
 # ## What the article gets wrong
 #
 # Measured on the pinned versions:
 #
 # - **The structure section's `conftest.py`** yields `TestClient(app)` without `with`, so the
-#   lifespan never runs, and its `db_session` comes from a helper it never defines. Both fixtures
-#   must use **one engine** (one in-memory database), and the client must be entered with `with`
-#   (section 8). The file also starts with a `//` comment line, which is a syntax error in Python.
+#   lifespan never runs, and its `db_session` comes from a helper it never defines. Enter the
+#   client with `with`, and give both fixtures **one engine** (section 8). The file's first line,
+#   a `//` comment, is a syntax error in Python.
 # - **"No global state, no monkey-patching", "the architecture enforces isolation by default"**:
-#   the structure removes the patching, not the global state, and it enforces nothing. A
-#   module-level app shares its overrides and its `app.state` between tests; a factory called in
-#   every test's fixture does not, and a route that reads a global escapes both (sections 2
-#   and 4).
+#   the structure removes the patching, not the global state, and enforces nothing. A
+#   module-level app shares its overrides and `app.state` between tests; a factory called in each
+#   test's fixture does not; a route that reads a global escapes both (sections 2 and 4).
 # - **The interview answer on nested dependencies** says both that an override's inner
-#   dependencies are not resolved and that they are. FastAPI resolves the override's own
+#   dependencies are resolved and that they are not. FastAPI resolves the override's own
 #   signature: its `Depends()` run, the original's sub-dependencies don't, and a plain parameter
-#   becomes a query parameter with a 422 when it is missing (section 6). Its closing advice,
-#   override leaves where you can, is sound.
-#
+#   becomes a query parameter, 422 when missing (section 6). Its advice to override leaves is
+#   sound.
+
+# %% [markdown]
 # ## Summary
 #
 # - Build the app in a **factory**, and call it in the client fixture: each test gets its own
-#   overrides and its own `app.state`. What the factory reuses from module level (routers,
-#   caches, global clients) is still shared.
-# - Keep every `Depends()` target in a **dependencies module**: small leaves that read
-#   `app.state`, composites built on them. A route that reads configuration any other way can't
-#   be configured by a test.
+#   overrides and `app.state`. What the factory reuses from module level (routers, caches,
+#   global clients) is still shared.
+# - Keep every `Depends()` target in a **dependencies module**: leaves that read `app.state`,
+#   composites built on them. A route that reads configuration any other way can't be
+#   configured by a test.
 # - Test with settings **different from the defaults**, or a route that ignores them looks right.
 # - **Factory argument** (`create_app(Settings(...))`): reaches everything, startup included.
 #   **Override** of `get_settings`: reaches only per-request code, and hides the real leaf. Use

@@ -13,23 +13,15 @@
 # %% [markdown]
 # # Lesson 13 · Interview questions and FAQ, answered on today's versions
 #
-# The article ends with six "senior" interview questions and six frequently asked questions. Most
-# of its answers point in the right direction, but several are imprecise, contradict themselves,
-# or are wrong on the pinned libraries (FastAPI 0.165, Starlette 1.10, SQLAlchemy 2.1, pytest 9.2).
-# Here each question gets a short answer you could give in an interview, then a runnable
-# demonstration that proves it. Where the article's answer fails, you see it fail and learn why.
+# The article ends with six "senior" interview questions (TestClient, the lifespan, trace ids,
+# nested overrides, a rollback fixture, background tasks) and six frequently asked questions.
+# Most of its answers point the right way, but several are imprecise, contradict themselves, or
+# are wrong on the pinned libraries (FastAPI 0.165, Starlette 1.10, SQLAlchemy 2.1, pytest 9.2).
 #
-# | | question | where the article goes wrong |
-# | --- | --- | --- |
-# | Q1 | What is TestClient built on; why no `await`? | "httpx" (now httpx2); "a synchronous wrapper" (an event loop in another thread) |
-# | Q2 | Lifespan and `@app.on_event` | presents `on_event` as current: it is deprecated, and ignored once `lifespan=` is set |
-# | Q3 | Testing a trace-id middleware on every endpoint | its suggested crash test cannot pass with an ordinary middleware |
-# | Q4 | Overrides of nested dependencies | contradicts itself on what gets resolved |
-# | Q5 | A rollback-per-test database fixture | fails under TestClient, and even once fixed it is not isolated |
-# | Q6 | Background tasks | right on timing; the "sleep a little" advice is unnecessary |
-# | FAQ | auth, real databases, WebSockets, tasks, a "session is already closed" error, running one test | an error message that exists in no library; a cheat-sheet claim about `if __name__` blocks |
-#
-# Run the cells from top to bottom. A few cells **fail on purpose**; the text before each says so.
+# Each question here gets a **short answer** you could give in an interview. Q3 (trace ids) and
+# FAQ 3 (WebSockets), the subjects of the two exercises, are worked through on the main path;
+# the proofs of the other answers are *deep dives*, folded: optional, for when you want the
+# evidence. A few cells **fail on purpose**; the text before each says so.
 
 # %%
 from graders.notebook import setup, show
@@ -38,19 +30,21 @@ setup()
 # %% [markdown]
 # ## Q1 · What is `TestClient` built on, and why can a plain `def` test call an async app?
 #
-# **Answer.** `TestClient` *is* an HTTP client: on Starlette 1.x a subclass of `httpx2.Client`
-# (the successor of `httpx`, which older versions used). What makes it special is its
-# **transport**, the layer that would normally open a socket: Starlette's `_TestClientTransport`
-# turns each request into an ASGI call of your app, in the same process. The app still runs
-# asynchronously, on an **event loop in a separate thread** started through anyio's *blocking
-# portal*; the test's thread hands the request over and blocks until the app is done. That is why
-# `client.get("/")` needs no `await`. Entering the client with `with` starts one portal for the
-# whole block and runs the app's **lifespan**: startup on entering, shutdown on leaving.
+# **Answer.** `TestClient` *is* an HTTP client, a subclass of `httpx2.Client` on Starlette 1.x
+# (`httpx` before). Its **transport** turns each request into an ASGI call of your app, in
+# process. The app still runs asynchronously, on an **event loop in another thread** (anyio's
+# *blocking portal*), while your test's thread blocks until it is done: no `await`. The
+# article's "synchronous wrapper" is imprecise: only your side of the call is synchronous.
+
+# %% [markdown]
+# ### Deep dive: what TestClient is made of
 #
-# The article's "runs the ASGI app in a synchronous wrapper" is the imprecise part: nothing about
-# the app becomes synchronous. Only your side of the call is. Lesson 1 (section 7) shows the
-# consequences in depth: thread-bound resources such as a default SQLite connection break, and
-# objects tied to one event loop can't cross requests made without `with`.
+# *Optional: the client's class, transport, portal and threads, printed; skip it on a first pass.*
+#
+# Entering the client with `with` starts one portal for the whole block and runs the app's
+# **lifespan**: startup on entering, shutdown on leaving. Lesson 1 (section 7) shows the
+# consequences: thread-bound resources such as a default SQLite connection break, and objects
+# tied to one event loop can't cross requests made without `with`.
 
 # %%
 import asyncio
@@ -92,24 +86,28 @@ print("lifespan:          ", seen)
 # %% [markdown]
 # ## Q2 · The application lifespan, and how TestClient triggers it
 #
-# **Answer.** The lifespan is code that runs once around the app's whole life: startup before the
-# first request, shutdown after the last. Today you write it as an **async context manager**
-# passed to `FastAPI(lifespan=...)`: code before `yield` is startup, code after it is shutdown,
-# and a dict you yield becomes per-request state (`request.state`). `TestClient` runs it **only
-# inside `with`**: entering the block sends the ASGI startup event and waits for it to finish,
-# leaving it sends shutdown. A client used without `with` still sends requests, but the lifespan
-# never runs.
+# **Answer.** The lifespan is code around the app's whole life, written as an **async context
+# manager** passed to `FastAPI(lifespan=...)`: before `yield` is startup, after it shutdown, and a
+# dict you yield becomes per-request state (`request.state`). `TestClient` runs it **only inside
+# `with`**. The `@app.on_event("startup")` decorators the question names are **deprecated**
+# (FastAPI warns when you register one) and **silently ignored** on an app created with
+# `lifespan=`. Migrating is mechanical: the startup body goes before `yield`, shutdown after.
+
+# %% [markdown]
+# ### Deep dive: `on_event` next to a lifespan, run
 #
-# The `@app.on_event("startup")` decorators the question names are the old API. They are
-# **deprecated**: FastAPI emits a `DeprecationWarning` when you register one. They still run
-# under `with` when the app has no lifespan, but on an app created with `lifespan=` they are
-# **silently ignored**. The cell records those notices instead of letting them print, and shows
-# which handlers ran.
+# *Optional: which handlers run, with and without `with` and `lifespan=`; skip it on a first
+# pass.*
+#
+# The cell records the deprecation notices instead of letting them print, and shows which
+# handlers ran. An `on_event` handler still runs under `with` when the app has no lifespan.
 
 # %%
 import warnings
+from contextlib import asynccontextmanager
 
-from fastapi import Request
+from fastapi import FastAPI, Request
+from fastapi.testclient import TestClient
 
 ran: list[str] = []
 
@@ -151,25 +149,26 @@ with TestClient(both) as started:
 print("handlers that ran:           ", ran)
 
 # %% [markdown]
-# Moving old code over is mechanical: the body of the `startup` handler goes before `yield`, the
-# body of `shutdown` after it. Test the lifespan by entering the client and looking at what
-# startup prepared, as lessons 1 and 2 do with forge's database and catalogue.
-#
+# Test the lifespan by entering the client and looking at what startup prepared, as lessons 1
+# and 2 do with forge's database and catalogue.
+
+# %% [markdown]
 # ## Q3 · A middleware adds a trace id to every response: how do you test that?
 #
 # The article's answer: a parametrized test that hits GET, POST, 404 and 500 routes and checks
 # that each response has an `X-Trace-ID` header holding a valid UUID, including an endpoint that
 # crashes, "to ensure the middleware still attaches the header even during error handling".
 #
-# That is the right test to write. The catch: **with the usual way of writing such a middleware,
-# the crash case fails**, and the article doesn't say so. Here is a small workshop app with the
-# usual middleware, five routes' worth of outcomes, and an endpoint that crashes.
+# That is the right test to write. The catch, which the article doesn't mention: **with the usual
+# middleware, the crash case fails**. Here is a small workshop app with that middleware and an
+# endpoint that crashes.
 
 # %%
 import uuid
 
-from fastapi import HTTPException
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
+from fastapi.testclient import TestClient
 from pydantic import BaseModel, Field
 
 
@@ -219,8 +218,8 @@ def make_workshop(catch_errors: bool) -> FastAPI:
 # body (422) and a crash (500). `uuid.UUID(value)` raises `ValueError` for anything that is not a
 # UUID, so it doubles as a format check.
 #
-# **This cell fails on purpose.** Five cases pass; the crash case fails with
-# `RuntimeError: the forge is on fire`: there is no response to look at.
+# **Predict, then run.** The middleware is the naive one (`make_workshop(catch_errors=False)`).
+# Some cases will fail, on purpose: which ones, and with what error? Decide, then run the cell.
 
 # %% tags=["raises-exception"]
 # %%ipytest --tb=line
@@ -253,14 +252,19 @@ def test_every_response_has_a_trace_id(naive_workshop, method, path, body, statu
 # %% [markdown]
 # ### Why the crash case fails, twice over
 #
-# 1. **The default client re-raises.** `TestClient(raise_server_exceptions=True)` is the default:
-#    an exception that escapes the app is raised again in your test, so you get the
-#    `RuntimeError`, not a 500 (lesson 1 and the error-handling lesson cover this).
+# Five cases pass; the crash case fails with `RuntimeError: the forge is on fire`:
+#
+# 1. **The default client re-raises** (`raise_server_exceptions=True`): an exception that
+#    escapes the app is raised again in your test, so there is no response to look at.
 # 2. **Even as a 500, the header is missing.** With `raise_server_exceptions=False` you get the
-#    500 a real caller would get, but it comes from Starlette's `ServerErrorMiddleware`, the
-#    **outermost** layer of every app. Your middleware sits inside it: the exception flew through
-#    your middleware (interrupting it at `await call_next(...)`) before anything turned it into a
-#    response. Nobody added a header to that response.
+#    caller's 500, but it comes from Starlette's `ServerErrorMiddleware`, the **outermost** layer
+#    of every app. The exception flew through your middleware (at `await call_next(...)`) before
+#    anything turned it into a response.
+
+# %% [markdown]
+# #### Deep dive: the layers a request passes through
+#
+# *Optional: the middleware stack of a FastAPI app, printed and drawn; skip it on a first pass.*
 #
 # The next cell shows both: the bare 500, and the stack of layers a request passes through, from
 # the outside in.
@@ -299,7 +303,8 @@ print(" -> ".join(layers + [type(layer).__name__]))
 #     EM --> AS["AsyncExitStackMiddleware<br/>(FastAPI: closes uploads)"]
 #     AS --> R["router and endpoint"]
 # ```
-#
+
+# %% [markdown]
 # ### The fix: the middleware answers the crash itself
 #
 # To make "every response has a trace id" true, the middleware has to catch what `call_next`
@@ -336,13 +341,12 @@ def test_each_request_gets_its_own_trace_id(workshop):
 # %% [markdown]
 # ### Forge's trace ids
 #
-# Forge's middleware catches unhandled errors in the same way, logs them with their trace id, and
-# answers a JSON 500 that carries the id. It adds one more rule: a caller may **send** an
-# `X-Trace-ID` (a gateway or another service that already started a trace), and a valid one is
-# reused so that one trace id follows the request across services. "Valid" is strict, 8 to 64
-# letters, digits or dashes, because the id is copied into a response header and into logs:
-# echoing arbitrary client input there invites forged log lines and header tricks. An invalid id
-# is replaced by a fresh one.
+# Forge's middleware catches unhandled errors the same way, logs them with their trace id, and
+# answers a JSON 500 that carries the id. One more rule: a caller may **send** an `X-Trace-ID` (a
+# gateway that already started a trace), and a valid one is reused, so one id follows the request
+# across services. "Valid" is strict, 8 to 64 letters, digits or dashes, because the id is copied
+# into a response header and into logs: echoing arbitrary client input there invites forged log
+# lines and header tricks. An invalid id is replaced by a fresh one.
 
 # %%
 import forge.middleware
@@ -350,13 +354,14 @@ import forge.middleware
 show(forge.middleware)
 
 # %% [markdown]
-# A dependency that raises is an easy way to force an unhandled error without touching the app's
-# code: override it for one test. Here `get_db` explodes, so any route that needs the database
-# crashes, and the default client gets forge's JSON 500, header included. (The middleware logs
-# the error; `assertLogs` collects that record so that it doesn't print.)
+# To force an unhandled error without touching the app's code, override a dependency with one
+# that raises: here `get_db` explodes. The middleware logs the error on the `forge` logger;
+# pytest's `caplog` fixture collects the record, so the test can check that the log names the
+# trace id the caller got in the header.
 
 # %%
-from unittest import TestCase
+# %%ipytest
+import logging
 
 from forge.dependencies import get_db
 from forge.main import create_app
@@ -366,36 +371,42 @@ def exploding_db():
     raise RuntimeError("database unreachable")
 
 
-crashing = create_app()
-crashing.dependency_overrides[get_db] = exploding_db
-with TestClient(crashing) as forge_client, TestCase().assertLogs("forge", "ERROR") as logged:
-    crash = forge_client.get("/forge/items")
-print(crash.status_code, crash.json())
-print("header:", crash.headers["X-Trace-ID"], "| logged:", logged.records[0].getMessage())
+def test_a_crash_is_logged_with_the_trace_id_of_the_response(caplog):
+    crashing = create_app()
+    crashing.dependency_overrides[get_db] = exploding_db
+    with TestClient(crashing) as forge_client, caplog.at_level(logging.ERROR, logger="forge"):
+        crash = forge_client.get("/forge/items")
+    assert crash.status_code == 500
+    [record] = [record for record in caplog.records if record.name == "forge"]
+    assert crash.headers["X-Trace-ID"] in record.getMessage()
+    assert str(record.exc_info[1]) == "database unreachable"
+
 
 # %% [markdown]
-# Exercise 13a asks you to test all of forge's trace-id promises. Two limits to keep in mind:
-# an error in a **background task** happens after the response has gone out, so no middleware
-# can put it in that response (Q6 shows what you see instead); and WebSocket connections don't
-# pass through an HTTP middleware at all.
-#
+# Exercise 13a asks you to test all of forge's trace-id promises. Two limits to keep in mind: an
+# error in a **background task** happens after the response has gone out, so no middleware can put
+# it in that response (Q6); and WebSocket connections don't pass through an HTTP middleware.
+
+# %% [markdown]
 # ## Q4 · How do overrides work for nested dependencies?
 #
 # The article's answer contradicts itself: first "the inner dependencies of the overridden
 # function are NOT automatically resolved", then "if your override function has different
-# parameters, those will be injected". The real rule is simple.
+# parameters, those will be injected".
 #
-# **Answer.** `app.dependency_overrides` maps a dependency to its replacement, and FastAPI then
-# treats the replacement **exactly like a dependency of its own**: it reads the *override's*
-# signature and resolves that. So:
+# **Answer.** FastAPI treats an override **exactly like a dependency of its own**: it reads the
+# *override's* signature and resolves that. So (1) the **original's** sub-dependencies are not
+# called at all; (2) the override's own `Depends(...)` parameters **are** resolved, and overrides
+# apply inside them too; (3) overriding a **leaf** is honoured through every real dependency built
+# on it; (4) a plain parameter on the override is a **request parameter**: FastAPI expects it in
+# the query string and answers 422 when it's missing. So override leaves when you can, give
+# overrides no plain parameters, and clear them in the teardown of the fixture that set them.
+
+# %% [markdown]
+# ### Deep dive: the four rules, one test each
 #
-# 1. the **original's** sub-dependencies are not called at all (they belong to a function that
-#    no longer runs);
-# 2. the override's own `Depends(...)` parameters **are** resolved, and overrides apply inside
-#    them too;
-# 3. overriding a **leaf** is honoured through every real dependency built on it;
-# 4. a plain parameter on the override (no `Depends`) is a **request parameter**, exactly as on
-#    an endpoint: FastAPI expects it in the query string and answers 422 when it's missing.
+# *Optional: each rule proved on a small chain of dependencies, then on forge; skip it on a first
+# pass.*
 #
 # The chain below has a config leaf, a repository built on it, and an endpoint. Each dependency
 # records that it ran.
@@ -403,6 +414,7 @@ print("header:", crash.headers["X-Trace-ID"], "| logged:", logged.records[0].get
 # %%
 from typing import Annotated
 
+import pytest
 from fastapi import Depends
 
 calls: list[str] = []
@@ -474,26 +486,41 @@ def test_rule_4_a_plain_parameter_becomes_a_query_parameter(stock_client):
 
 # %% [markdown]
 # The same rules on forge, whose `get_current_user` depends on the bearer token, on `get_db` and
-# on `get_settings`:
-#
-# - Override `get_current_user` and none of those three runs. The cell proves it on a client used
-#   **without** `with`: there is no lifespan, so no database, and yet `/forge/users/me` answers,
-#   because `get_db` is never called. Without the override, the same request crashes on the
-#   missing database (forge answers 500).
-# - Override only the leaf `get_settings` with another signing key, and the **real**
-#   `get_current_user` uses it: a token signed with the usual key is now rejected with 401.
+# on `get_settings`. Override `get_current_user` and none of those three runs: the first test uses
+# a client **without** `with`, so there is no lifespan and no database, and yet `/forge/users/me`
+# answers, because `get_db` is never called. Without the override, the same request crashes on
+# the missing database: forge answers 500 and logs the cause, which `caplog` collects.
+
+# %%
+# %%ipytest
+import logging
+
+from forge.dependencies import get_current_user
+from forge.main import create_app
+from forge.models import User
+
+
+def test_an_overridden_user_needs_no_database():
+    no_lifespan = create_app()
+    no_lifespan.dependency_overrides[get_current_user] = lambda: User(
+        id=7, username="ada", email="ada@forge.test", role="smith")
+    assert TestClient(no_lifespan).get("/forge/users/me").json()["username"] == "ada"
+
+
+def test_without_the_override_the_same_request_crashes(caplog):
+    with caplog.at_level(logging.ERROR, logger="forge"):
+        response = TestClient(create_app()).get("/forge/users/me")
+    assert response.status_code == 500
+    assert [record.name for record in caplog.records] == ["forge"]
+
+
+# %% [markdown]
+# Override only the leaf `get_settings` with another signing key, and the **real**
+# `get_current_user` uses it: a token signed with the usual key is now rejected with 401.
 
 # %%
 from forge.config import Settings
-from forge.dependencies import get_current_user, get_settings
-from forge.models import User
-
-no_lifespan = create_app()
-no_lifespan.dependency_overrides[get_current_user] = lambda: User(id=7, username="ada", email="ada@forge.test", role="smith")
-print("overridden user, no database:", TestClient(no_lifespan).get("/forge/users/me").json())
-no_lifespan.dependency_overrides.clear()
-with TestCase().assertLogs("forge", "ERROR"):
-    print("same request, no override:   ", TestClient(no_lifespan).get("/forge/users/me").status_code)
+from forge.dependencies import get_settings
 
 signup = {"username": "ada", "email": "ada@forge.test", "password": "correct horse"}
 leaf = create_app()
@@ -507,57 +534,83 @@ with TestClient(leaf) as forge_client:
     leaf.dependency_overrides.clear()
 
 # %% [markdown]
-# Practical advice: override **leaves** when you can (settings, the session factory, the mailer,
-# the clock) and let the real chain run on top of them; override a whole dependency when you want
-# to skip its sub-dependencies on purpose, as with the current user. Give overrides no parameters
-# other than `Depends(...)` ones (or `Request`/`HTTPConnection`, which FastAPI fills in), and
-# clear the overrides in the teardown of the fixture that set them.
-#
+# Override a whole dependency when you want to skip its sub-dependencies on purpose, as with the
+# current user. Overrides may take `Request`/`HTTPConnection` besides `Depends(...)`: FastAPI
+# fills those in.
+
+# %% [markdown]
 # ## Q5 · A fixture that rolls every test back
 #
-# The idea: open one database transaction per test, let the app do its work inside it, and roll
-# it back afterwards. The tables are created **once**, and each test still starts from an empty
-# database. The article's fixture creates an in-memory SQLite engine, begins a transaction on a
-# connection, and yields a `Session` bound to that connection.
+# The idea: open one database transaction per test, let the app work inside it, and roll it back
+# afterwards, so the tables are created **once** and each test still starts empty.
 #
-# Used through `TestClient`, it fails at once, and even with that fixed it doesn't isolate tests.
-# Three problems, one at a time, on forge's user registration.
+# **Answer.** The article's fixture fails three times under TestClient: (1) its connection,
+# made in the test's thread, is refused in the app's threads (cure: `StaticPool`,
+# `check_same_thread=False`); (2) the app's own `rollback()` undoes the test's outer transaction
+# (cure: `join_transaction_mode="create_savepoint"`); (3) on SQLite the driver makes that
+# savepoint commit (cure: the pysqlite `BEGIN` hooks). It pays off for databases that are
+# expensive to set up; forge's fresh in-memory app per test is already isolated and cheap.
+
+# %% [markdown]
+# ### Deep dive: the rollback fixture, one problem at a time
 #
-# ### Problem 1: threads
+# *Optional: the three failures, reproduced on forge's user registration, and the working
+# fixture; skip it on a first pass.*
+#
+# #### Problem 1: threads
 #
 # The fixture's connection is created in the test's thread; forge's routes run in TestClient's
 # threads. `sqlite3` refuses that, and with a default in-memory engine each thread would get a
-# separate, empty database anyway (lesson 1, section 7). Below is the article's fixture in
-# function form, plugged into forge: the registration fails (forge answers 500) and the log holds
-# the cause.
+# separate, empty database anyway (lesson 1, section 7). Below is the article's fixture plugged
+# into forge. Forge answers the registration with a 500 and logs the cause, which the test reads
+# from `caplog`.
+#
+# **This cell fails on purpose**, with the logged cause as its message: `SQLite objects created in
+# a thread can only be used in that same thread`.
 
-# %%
+# %% tags=["raises-exception"]
+# %%ipytest --tb=line --show-capture=no
+import logging
+
+import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from forge.database import Base
+from forge.dependencies import get_db
+from forge.main import create_app
+from forge.models import User
 
-article_engine = create_engine("sqlite:///:memory:")
-Base.metadata.create_all(article_engine)
-article_connection = article_engine.connect()
-article_transaction = article_connection.begin()
-article_session = Session(bind=article_connection)
+signup = {"username": "ada", "email": "ada@forge.test", "password": "correct horse"}
 
-threads_app = create_app()
-threads_app.dependency_overrides[get_db] = lambda: article_session
-with TestClient(threads_app) as forge_client, TestCase().assertLogs("forge", "ERROR") as logged:
-    response = forge_client.post("/forge/users", json=signup)
-print(response.status_code, "| cause:", str(logged.records[0].exc_info[1].orig))
 
-article_session.close()
-article_transaction.rollback()
-article_connection.close()
+@pytest.fixture
+def article_session():
+    engine = create_engine("sqlite:///:memory:")
+    Base.metadata.create_all(engine)
+    connection = engine.connect()
+    transaction = connection.begin()
+    session = Session(bind=connection)
+    yield session
+    session.close()
+    transaction.rollback()
+    connection.close()
+
+
+def test_registration_through_the_articles_session(article_session, caplog):
+    app = create_app()
+    app.dependency_overrides[get_db] = lambda: article_session
+    with TestClient(app) as client, caplog.at_level(logging.ERROR, logger="forge"):
+        response = client.post("/forge/users", json=signup)
+    causes = [str(getattr(record.exc_info[1], "orig", record.exc_info[1]))
+              for record in caplog.records if record.exc_info]
+    assert response.status_code == 201, f"forge logged: {causes}"
 
 # %% [markdown]
 # The cure is the engine forge itself uses for in-memory databases: one shared connection
 # (`StaticPool`) that any thread may use (`check_same_thread=False`).
 #
-# ### Problem 2: the app's rollback undoes the test's transaction
+# #### Problem 2: the app's rollback undoes the test's transaction
 #
 # A session bound to a connection that is already inside a transaction **joins** that
 # transaction. With SQLAlchemy 2's default way of joining, the app's `commit()` leaves the outer
@@ -568,7 +621,7 @@ article_connection.close()
 # the effect.
 #
 # The helper builds a forge client whose database work happens inside one outer transaction. The
-# test registers `alice` (201), registers her again (forge's duplicate path: 409, and the error
+# test registers `ada` (201), registers her again (forge's duplicate path: 409, and the error
 # passes through the session dependency, which rolls back), then counts accounts. Only the
 # `join_mode` and the engine change in the steps that follow. The background task that writes the
 # audit log gets a session on the same connection, so that it too stays inside the test's
@@ -672,7 +725,7 @@ test_each_test_starts_with_no_accounts = each_test_starts_with_no_accounts
 # never uses). The app's `commit()` releases the savepoint, its `rollback()` rolls back to the
 # savepoint, and the outer transaction stays under the test's control.
 #
-# ### Problem 3: SQLite's driver and savepoints
+# #### Problem 3: SQLite's driver and savepoints
 #
 # On SQLite that is not enough yet. Python's `sqlite3` driver manages transactions its own way:
 # it sends no `BEGIN` when SQLAlchemy begins a transaction (it waits for the first write), so the
@@ -700,7 +753,7 @@ test_each_test_starts_with_no_accounts = each_test_starts_with_no_accounts
 # whenever SQLAlchemy begins a transaction (the `"begin"` event). That is what
 # `shared_memory_engine(pysqlite_hooks=True)` does. With PostgreSQL you need neither hook.
 #
-# ### The working fixture
+# #### The working fixture
 #
 # All three cures together, written the way they would go into a `conftest.py`: a
 # **session-scoped** engine (tables created once), and a function-scoped fixture around each
@@ -730,23 +783,38 @@ test_each_test_starts_with_no_accounts = each_test_starts_with_no_accounts
 # up: a file or server database, migrations, seed data. Remember its limits: everything must go
 # through the one connection (here, the audit task too), and code that really needs separate
 # connections or real commits (locking, several sessions at once) needs a real per-test database.
-#
+
+# %% [markdown]
 # ## Q6 · How do you test an endpoint that relies on background tasks?
 #
 # **Answer.** Background tasks run after the response has been produced, but **before the
-# client's call returns**: the test thread waits for the whole ASGI call, tasks included (sync
-# tasks in a worker thread, async ones on the portal's event loop). So assert the task's effect
-# on the very next line. Don't sleep, with `asyncio.sleep` or otherwise: there is nothing to wait
-# for. To check *what* a task did rather than its end result, give the app a **recording fake**
-# through `dependency_overrides` and assert on what it recorded.
+# client's call returns**: the test thread waits for the whole ASGI call, tasks included. So
+# assert the task's effect on the very next line, without sleeping: there is nothing to wait for.
+# To check *what* a task did, give the app a **recording fake** through `dependency_overrides`.
+# If a task fails, the default client raises its exception in your test (a caller would only see
+# the response, already sent), so the article's idea of reading a log file for `"ERROR"` is
+# unnecessary.
+
+# %% [markdown]
+# ### Deep dive: forge's registration tasks, tested
 #
-# Forge's registration schedules two tasks: a welcome mail through the mailer, and an audit event
-# that stores the request's trace id. Both are checked right after the `POST` returns.
+# *Optional: a recording mailer, the audit event's trace id, and a failing task; skip it on a
+# first pass.*
+#
+# The client waits for sync tasks, which run in a worker thread, and for async ones, which run
+# on the portal's event loop. Forge's registration schedules two tasks: a welcome mail through
+# the mailer, and an audit event that stores the request's trace id. Both are checked right after
+# the `POST` returns.
 
 # %%
 # %%ipytest
+from sqlalchemy import select
+
 from forge.dependencies import get_mailer
+from forge.main import create_app
 from forge.models import AuditEvent
+
+signup = {"username": "ada", "email": "ada@forge.test", "password": "correct horse"}
 
 
 class RecordingMailer:
@@ -810,19 +878,30 @@ def test_a_caller_only_sees_the_201(forge_app):
 #
 # Both strategies the article names are sound, for different tests:
 #
-# - **The real flow**, for the authentication itself: create a user, get a token from the login
-#   endpoint (forge: `POST /token` with form fields, the OAuth2 password flow), send it as
-#   `Authorization: Bearer ...`. Real tokens are cheap to make (PyJWT signs one in microseconds),
-#   so speed is no reason to avoid them.
-# - **An override of the current-user dependency**, for what happens *behind* authentication
-#   (authorization rules, business logic): no user table, no token, and any role you like. As Q4
-#   showed, the override skips the token, the database and the settings entirely. Clear it in
-#   teardown, or the next test runs as that user.
+# - **The real flow**, for authentication itself: create a user, get a token from `POST /token`
+#   (form fields), send it as `Authorization: Bearer ...`. Real tokens cost microseconds.
+# - **An override of the current-user dependency**, for what happens *behind* authentication:
+#   no token, any role you like; it skips the token, the database and the settings (Q4). Clear
+#   it in teardown, or the next test runs as that user.
+
+# %% [markdown]
+# ### Deep dive: both strategies side by side
 #
-# The auth lesson covers both in depth; here they are side by side.
+# *Optional: the two strategies as tests on forge; lesson 3 covers them in depth.*
 
 # %%
 # %%ipytest
+from forge.dependencies import get_current_user
+from forge.models import User
+
+signup = {"username": "ada", "email": "ada@forge.test", "password": "correct horse"}
+
+
+@pytest.fixture
+def forge_app():
+    return create_app()
+
+
 @pytest.fixture
 def forge_client(forge_app):
     with TestClient(forge_app) as client:
@@ -852,10 +931,16 @@ def test_overridden_user(forge_client, forge_app):
 # ## FAQ 2 · How do I test with a real test database instead of a mock?
 #
 # "Use `sqlite:///:memory:`", says the article, without the two settings that make an in-memory
-# database work under TestClient. Each connection to `:memory:` is a brand-new empty database, and
-# the default pool gives each thread its own connection, so the app's threads would not see the
-# tables the test created. You need one shared connection that any thread may use, which is
-# exactly forge's `make_engine`:
+# database work under TestClient: one shared connection (`StaticPool`) that any thread may use
+# (`check_same_thread=False`), as forge's `make_engine` does. Otherwise each connection, one per
+# thread, opens its own empty database. On forge, `with TestClient(create_app())` in a
+# function-scoped fixture gives each test a fresh in-memory database.
+
+# %% [markdown]
+# ### Deep dive: forge's engine, and a file database
+#
+# *Optional: `make_engine`, the other options from cheap to faithful, and a database that
+# survives a restart; skip it on a first pass.*
 
 # %%
 import forge.database
@@ -878,6 +963,8 @@ show(forge.database.make_engine)
 import tempfile
 from pathlib import Path
 
+from forge.config import Settings
+
 database_dir = tempfile.TemporaryDirectory()  # removed when the kernel ends
 url = f"sqlite:///{Path(database_dir.name) / 'forge-test.db'}"
 with TestClient(create_app(Settings(database_url=url))) as first_run:
@@ -890,31 +977,26 @@ with TestClient(create_app()) as in_memory:
 # %% [markdown]
 # ## FAQ 3 · Can I test WebSockets with TestClient?
 #
-# Yes. `client.websocket_connect(path)` is a context manager that opens a connection to the app
-# (in process, like every TestClient request) and gives you a session with `send_text`,
-# `send_json`, `send_bytes`, `receive_text`, `receive_json`, `receive_bytes` and `close`. A few
-# facts decide how you write the tests:
+# Yes. `client.websocket_connect(path)` opens a connection to the app, in process, and gives you
+# a session with `send_text`, `send_json`, `receive_text`, `receive_json`, their `_bytes`
+# cousins, and `close`. The facts that shape the tests:
 #
-# - **One connection, many messages.** A socket is a conversation: send several requests over the
-#   same connection and check each answer, or a server that hangs up after one answer slips
-#   through.
+# - **One connection, many messages.** Send several requests over the same connection and check
+#   each answer, or a server that hangs up after one answer slips through.
 # - **A close arrives as an exception.** When the server closes the connection, the next
 #   `receive_*` raises `WebSocketDisconnect`, whose `.code` is the close code (1000 normal, 1003
-#   unsupported data, 1008 policy violation...). A server that refuses the connection before
-#   accepting it makes `websocket_connect` itself raise. Use `pytest.raises` and check the code.
-# - **An exception in the endpoint is raised in your test**, just as for HTTP requests.
-# - **A `receive_*` waits forever** for a message that never comes. You can't test "the server
-#   stays silent" or "the connection is still open" by waiting; test it by sending another
-#   request and getting its answer.
-# - **JSON types are Python types.** `receive_json` gives you `int`, `float`, `bool`... and in
-#   Python `True` is an `int` (`isinstance(True, int)` holds), so a server that checks
-#   with `isinstance(x, int)` accepts `true` as the number 1. Send `true` where a number belongs
-#   and see what happens. Likewise, money computed with floats needs rounding: `0.1 * 3` is
-#   `0.30000000000000004`.
+#   unsupported data, 1008 policy violation...). A server that refuses the connection makes
+#   `websocket_connect` itself raise. Use `pytest.raises` and check the code.
+# - **An exception in the endpoint is raised in your test**, as for HTTP requests.
+# - **A `receive_*` waits forever** for a message that never comes: test "still open" by sending
+#   another request and getting its answer, not by waiting.
+# - **JSON types are Python types.** In Python `True` is an `int` (`isinstance(True, int)`
+#   holds), so a server that checks with `isinstance(x, int)` accepts `true` as the number 1. And
+#   money computed with floats needs rounding: `0.1 * 3` is `0.30000000000000004`.
 #
 # A small thermometer app to try these on: it converts Celsius to Fahrenheit, answers bad input
-# with an error message and stays open, closes with 1003 on text that isn't JSON, and has a
-# second endpoint that turns every connection away.
+# with an error and stays open, closes with 1003 on text that isn't JSON, and has a second
+# endpoint that turns every connection away.
 
 # %%
 from fastapi import WebSocket, WebSocketDisconnect, status
@@ -994,24 +1076,35 @@ def test_a_refused_connection_raises_on_connect(thermo_client):
 # %% [markdown]
 # (The article's async-testing section claims you need an async client for WebSockets; the
 # opposite is true: `httpx`'s ASGI transport can't do WebSockets at all, and TestClient can.)
-#
+
+# %% [markdown]
 # ## FAQ 4 · How do I assert that a background task ran?
 #
 # Right after the request, with no waiting: see Q6. The article's answer is correct here.
 #
 # ## FAQ 5 · "Why does my test fail with 'session is already closed'?"
 #
-# No library in this stack has that message: not Starlette, not httpx2, not anyio, not
-# SQLAlchemy, not FastAPI. (Its cheat-sheet cousin "The session is not open" doesn't exist either,
-# and its suggested fix, `async with TestClient(app)`, is a `TypeError`: TestClient has no async
-# context manager.) The cell searches the installed sources to prove it.
+# No library in this stack has that message: not Starlette, httpx2, anyio, SQLAlchemy or FastAPI.
+# Its cheat-sheet cousin "The session is not open" doesn't exist either, and its suggested fix,
+# `async with TestClient(app)`, is a `TypeError`. The advice around it is sound, though: a fresh
+# session per test and per request, and an in-memory database lives only as long as its
+# connection.
+
+# %% [markdown]
+# ### Deep dive: the search, and the errors you will actually meet
+#
+# *Optional: the installed sources searched for the message, and three real session errors
+# reproduced; skip it on a first pass.*
 
 # %%
+from pathlib import Path
+
 import anyio
 import fastapi
 import httpx2
 import sqlalchemy
 import starlette
+from fastapi.testclient import TestClient
 
 phrases = ("session is already closed", "session is not open")
 scanned, hits = 0, []
@@ -1024,10 +1117,7 @@ print(f"{scanned} source files searched, matches: {hits}")
 print("TestClient supports async with:", hasattr(TestClient, "__aenter__"))
 
 # %% [markdown]
-# The advice around the invented message is sound, though: give each test a fresh session (and
-# each request its own, as forge's `get_db` does), and remember that an in-memory database
-# disappears with its last connection. Here are the errors you will actually meet, with their
-# real messages:
+# Here are the errors you will actually meet, with their real messages:
 #
 # | you see | cause | cure |
 # | --- | --- | --- |
@@ -1035,20 +1125,37 @@ print("TestClient supports async with:", hasattr(TestClient, "__aenter__"))
 # | `no such table: ...` | the app got another connection to `:memory:`, which is another, empty database (or the engine was disposed at shutdown) | `StaticPool` (FAQ 2); use the database inside `with` |
 # | `DetachedInstanceError: ... is not bound to a Session` | reading an attribute of an object whose session is closed, after a commit expired its attributes | read what you need before closing, or `expire_on_commit=False` (forge's `make_sessionmaker`) |
 #
-# The second and third, reproduced:
+# The second and third, reproduced. The app's error is logged on the `forge` logger, so the
+# first one is a test that reads it from `caplog`:
+
+# %%
+# %%ipytest
+import logging
+
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+from forge.database import Base
+from forge.dependencies import get_db
+from forge.main import create_app
+
+thread_local = create_engine("sqlite://", connect_args={"check_same_thread": False})  # default pool
+Base.metadata.create_all(thread_local)
+
+
+def test_another_connection_to_memory_has_no_tables(caplog):
+    tables_app = create_app()
+    tables_app.dependency_overrides[get_db] = lambda: Session(thread_local)
+    with TestClient(tables_app) as forge_client, caplog.at_level(logging.ERROR, logger="forge"):
+        assert forge_client.get("/forge/items").status_code == 500
+    [record] = [record for record in caplog.records if record.name == "forge"]
+    assert str(record.exc_info[1].orig) == "no such table: items"
+
 
 # %%
 from sqlalchemy.orm.exc import DetachedInstanceError
 
 from forge.models import Item
-
-thread_local = create_engine("sqlite://", connect_args={"check_same_thread": False})  # default pool
-Base.metadata.create_all(thread_local)
-tables_app = create_app()
-tables_app.dependency_overrides[get_db] = lambda: Session(thread_local)
-with TestClient(tables_app) as forge_client, TestCase().assertLogs("forge", "ERROR") as logged:
-    forge_client.get("/forge/items")
-print("no such table:   ", logged.records[0].exc_info[1].orig)
 
 with Session(thread_local) as session:                # expire_on_commit=True, the default
     rasp = Item(name="rasp", price=7.5)
@@ -1063,17 +1170,19 @@ except DetachedInstanceError as error:
 # ## FAQ 6 · How do I run a single test file or test function?
 #
 # The article's answer is right: `pytest path/to/test_file.py` runs a file,
-# `pytest path/to/test_file.py::test_name` one test (a parametrized case is
-# `test_name[case-id]`), and `-k EXPRESSION` selects tests whose names match (`-k health`,
-# `-k "health and not slow"`). Two companions help when pytest runs less than you expected:
-# `--collect-only` lists what would run without running it, and `--setup-show` shows the fixtures
-# each test sets up and tears down.
+# `pytest path/to/test_file.py::test_name` one test (a parametrized case: `test_name[case-id]`),
+# `-k "health and not slow"` selects by name, and `--collect-only` lists what would run. The
+# cheat sheet adds that `if __name__ == "__main__":` blocks "break collection". They don't:
+# pytest imports the file as a module, so the block doesn't run. What hides a test is its name:
+# only `test_*` functions (in `test_*.py` or `*_test.py` files) are collected.
+
+# %% [markdown]
+# ### Deep dive: a file with a `__main__` block and a misnamed test, run
 #
-# The cheat sheet adds that `if __name__ == "__main__":` blocks "break collection". They don't:
-# pytest imports the file as a module, so the block doesn't run, and the tests are collected as
-# usual. What *does* hide a test is its name: only functions whose names start with `test_` (in
-# files named `test_*.py` or `*_test.py`) are collected. The cell writes a small test file with
-# such a block and a misnamed test, and runs pytest on it in a few ways.
+# *Optional: pytest run on such a file in a few ways; skip it on a first pass.*
+#
+# Two companions help when pytest runs less than you expected: `--collect-only` lists what would
+# run without running it, and `--setup-show` shows the fixtures each test sets up and tears down.
 
 # %% [markdown]
 # **Predict, then run.** How many tests will `--collect-only` list for this file, and what will
@@ -1081,7 +1190,11 @@ except DetachedInstanceError as error:
 
 # %%
 import runpy
+import tempfile
 from contextlib import chdir
+from pathlib import Path
+
+import pytest
 
 workdir_handle = tempfile.TemporaryDirectory()
 workdir = Path(workdir_handle.name)
@@ -1146,44 +1259,38 @@ with chdir(workdir):
 # %% [markdown]
 # In the `--setup-show` output, `S` marks a session-scoped fixture and `F` a function-scoped one;
 # `event_loop_policy` comes from the pytest-asyncio plugin installed in this course.
-#
+
+# %% [markdown]
 # ## What the article gets wrong in this section
 #
-# - **Q1**: TestClient is built on **httpx2** on Starlette 1.x (httpx before), and it doesn't run
-#   the app "in a synchronous wrapper": the app runs asynchronously on an event loop in a portal
-#   thread while your test blocks.
-# - **Q2**: `@app.on_event` is **deprecated**, and silently ignored once the app has a
-#   `lifespan=`. Use a lifespan function.
-# - **Q3**: with an ordinary `@app.middleware("http")`, the suggested crash test **fails**: the
-#   default client re-raises the error, and the 500 that `raise_server_exceptions=False` gives
-#   you comes from `ServerErrorMiddleware`, outside your middleware, with no header. The
+# - **Q1**: TestClient is built on **httpx2** (httpx before), and the app doesn't run "in a
+#   synchronous wrapper": it runs on an event loop in a portal thread while your test blocks.
+# - **Q2**: `@app.on_event` is **deprecated**, and ignored once the app has a `lifespan=`.
+# - **Q3**: with an ordinary `@app.middleware("http")`, the suggested crash test **fails**; the
 #   middleware must catch the error and answer the 500 itself.
-# - **Q4**: overrides are resolved from the **override's own signature**: its `Depends()` are
-#   resolved, the original's sub-dependencies are not called, leaf overrides flow through the
-#   real chain, and a plain parameter becomes a query parameter (422 when missing).
-# - **Q5**: the fixture fails under TestClient (a thread error), the app's `rollback()` undoes the
-#   test's whole transaction unless the session joins with `create_savepoint`, and on SQLite the
-#   savepoint needs the pysqlite hooks or data leaks into the next test. It also builds the
-#   engine and tables per test, against its own stated purpose, and never uses the
-#   `begin_nested()` it mentions.
-# - **Q6 and FAQ 4**: correct that tasks are done when the call returns; "sleep a little" is
+# - **Q4**: the answer contradicts itself; FastAPI resolves the **override's own signature**.
+# - **Q5**: the fixture fails under TestClient (threads), the app's `rollback()` undoes the test's
+#   transaction unless the session joins with `create_savepoint`, and SQLite needs the pysqlite
+#   hooks. It also builds the engine and tables per test, against its own purpose, and never
+#   uses the `begin_nested()` it mentions.
+# - **Q6 and FAQ 4**: right that tasks are done when the call returns; "sleep a little" is
 #   unnecessary, and a failing task fails the test by itself.
 # - **FAQ 5**: "session is already closed" is not an error any of these libraries raises.
 # - **Cheat sheet**: `if __name__ == "__main__":` blocks do not break collection.
-#
+
+# %% [markdown]
 # ## Summary
 #
 # - TestClient = an httpx2 client + a transport that calls your app + an event loop in a portal
 #   thread. `with` runs the lifespan; your test blocks until the app, tasks included, is done.
 # - Write lifespans, not `on_event` handlers.
-# - "Every response has X" tests must include a crash, and only pass if the middleware turns the
+# - "Every response has X" tests must include a crash, and pass only if the middleware turns the
 #   crash into a response itself. Check that error bodies and headers agree, and that ids are
 #   fresh per request.
 # - An override is a dependency in its own right: its signature is what FastAPI resolves.
 # - Per-test rollback on SQLite under TestClient needs a shared thread-safe connection,
-#   `join_transaction_mode="create_savepoint"`, and the pysqlite `BEGIN` hooks.
-# - Background tasks are finished when the request call returns; assert their effects, or a
-#   recording fake, on the next line.
+#   `create_savepoint`, and the pysqlite `BEGIN` hooks.
+# - Background tasks are done when the request call returns: assert on the next line.
 # - WebSockets: one connection for many messages; close codes arrive as `WebSocketDisconnect`.
 #
 # ## Your turn: two exercises
