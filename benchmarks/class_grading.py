@@ -5,10 +5,11 @@
 A class is generated (tests/sample_class.py: every student hands in each exercise in one of
 the kinds there, in turn: reference, partial, over-specified, untouched, syntax error, relies
 on another test, deleted grade cell, copies, a test that never ends), and the same submissions
-are graded, each way in a course directory of its own, from a cold start:
+are graded, each way in a copy of the same released course (`nbgrader generate_assignment`
+has run, as before any class hands work in), from a cold start:
 
 - nbgrader: plain `nbgrader autograde` for each exercise (a kernel per submission, one at a
-  time), after `nbgrader generate_assignment`;
+  time);
 - graders: `python -m graders autograde` (its local pool, one run per CPU);
 - dask-1, dask-2: `python -m graders autograde --scheduler local --jobs 1` and `--jobs 2`
   (a LocalCluster of one, then two, Dask workers).
@@ -64,11 +65,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="class-benchmark-") as scratch:
         base = Path(scratch)
         make_class(base / "template", args.students, exercises, kinds)
+        # Learners submit what was released: the gradebook knows the exercises before grading.
+        timed([["nbgrader", "generate_assignment", e, "--force"] for e in exercises], base / "template")
         count = args.students * len(exercises)
         python = [sys.executable, "-m", "graders", "autograde"]
         ways = {
-            "nbgrader": [["nbgrader", "generate_assignment", e, "--force"] for e in exercises]
-                        + [["nbgrader", "autograde", e] for e in exercises],
+            "nbgrader": [["nbgrader", "autograde", e] for e in exercises],
             "graders": [python],
             "dask-1": [python + ["--scheduler", "local", "--jobs", "1"]],
             "dask-2": [python + ["--scheduler", "local", "--jobs", "2"]],

@@ -22,6 +22,7 @@ import os
 import queue
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from dataclasses import dataclass
@@ -178,6 +179,11 @@ def problem_report(exercise, message: str):
     return Report(exercise.id, exercise.title, 0.0, False, [], defects, [message])
 
 
+# Suites graded side by side for each test run at once: some wait on chains of runs (repeats,
+# explanations), and the others keep the CPUs busy meanwhile.
+SUITES_PER_RUN = 4
+
+
 class LocalGrader:
     """The grading pool of this machine (graders.grading.Pool)."""
 
@@ -186,8 +192,7 @@ class LocalGrader:
 
         self.pool = Pool(jobs)
         self.where = f"{self.pool.jobs} runs at once on this machine"
-        # Some suites wait on chains of runs (repeats, explanations): hold enough of them.
-        self.in_hand = 4 * self.pool.jobs
+        self.in_hand = SUITES_PER_RUN * self.pool.jobs
 
     def submit(self, exercise, suite: str, done) -> None:
         self.pool.submit(exercise, suite, done)
@@ -196,16 +201,27 @@ class LocalGrader:
         self.pool.close()
 
 
-def grade_on_dask_worker(exercise_id: str, suite: str, jobs: int | None):
-    """A Dask task: grade one suite with this Dask worker's warm grading worker."""
-    from graders.grading import grade
-    from graders.runner import Runner
+_dask_pool = None  # this Dask worker's grading pool, kept warm between its tasks
+_dask_pool_lock = threading.Lock()
 
-    return grade(get_exercise(exercise_id), suite, runner=Runner(jobs))
+
+def grade_on_dask_worker(exercise_id: str, suite: str, runs: int | None):
+    """A Dask task: grade one suite on this Dask worker's warm pool, beside the suites its
+    other threads hand in, as the local pool does."""
+    global _dask_pool
+    from graders.grading import Pool
+
+    with _dask_pool_lock:
+        if _dask_pool is None:
+            _dask_pool = Pool(runs)
+    graded: queue.Queue = queue.Queue()
+    _dask_pool.submit(get_exercise(exercise_id), suite, graded.put)
+    return graded.get()
 
 
 class DaskGrader:
-    """Grading on a Dask cluster: `local` starts a LocalCluster here."""
+    """Grading on a Dask cluster: `local` starts a LocalCluster here, a Dask worker per CPU
+    (`jobs` of them) each running one test at a time, so that workers add up as machines do."""
 
     def __init__(self, address: str, jobs: int | None):
         from distributed import Client, LocalCluster
@@ -213,18 +229,17 @@ class DaskGrader:
         logging.getLogger("distributed").setLevel(logging.ERROR)
         self.cluster = None
         if address == "local":
-            workers = jobs or os.cpu_count() or 1
-            self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                        dashboard_address=None)
-            # Each Dask worker's own runs share this machine's CPUs with the others'.
-            self.runs = max(1, (os.cpu_count() or 1) // workers)
+            self.runs = 1
+            self.cluster = LocalCluster(n_workers=jobs or os.cpu_count() or 1, processes=True,
+                                        threads_per_worker=SUITES_PER_RUN, dashboard_address=None)
             self.client = Client(self.cluster)
         else:
-            self.runs = None  # each worker's machine decides
+            self.runs = None  # each worker's machine decides: one run per CPU
             self.client = Client(address)
-        workers = len(self.client.scheduler_info()["workers"])
-        self.where = f"Dask cluster {self.client.scheduler.address} ({workers} workers)"
-        self.in_hand = 2 * max(1, workers)
+        workers = self.client.scheduler_info()["workers"].values()
+        self.where = f"Dask cluster {self.client.scheduler.address} ({len(workers)} workers)"
+        # A suite in hand for each thread of the cluster's workers: each is a grading side by side.
+        self.in_hand = max(1, sum(w.get("nthreads", 1) for w in workers))
 
     def submit(self, exercise, suite: str, done) -> None:
         future = self.client.submit(grade_on_dask_worker, exercise.id, suite, self.runs, pure=False)
@@ -248,9 +263,13 @@ def autograde(course: Course, assignments: list[str], jobs: int | None = None, s
     if not submissions:
         print(f"graders autograde: no submissions in {course.coursedir.submitted_directory}/", file=out)
         return outcome
-    for assignment in sorted({s.assignment for s in submissions}):
-        course.ensure_in_gradebook(assignment)
-    grader = DaskGrader(scheduler, jobs) if scheduler else LocalGrader(jobs)
+    grader = DaskGrader(scheduler, jobs) if scheduler else LocalGrader(jobs)  # it starts meanwhile
+    try:
+        for assignment in sorted({s.assignment for s in submissions}):
+            course.ensure_in_gradebook(assignment)
+    except BaseException:
+        grader.close()
+        raise
     print(f"graders autograde: {len(submissions)} submissions, {grader.where}", file=out)
     finished: queue.Queue = queue.Queue()
     groups: dict[tuple[str, str], list[Submission]] = {}  # a suite in grading, and who submitted it
