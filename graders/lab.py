@@ -20,7 +20,7 @@ import os
 import sys
 from pathlib import Path
 
-from graders.build import ROOT, START_PAGE
+from graders.build import ROOT, START_PAGE, tools_path
 
 # What learners do not need to see: instructor and developer files (glob patterns on names).
 MACHINERY = ["benchmarks", "graders", "notebooks", "solutions", "tests", "*.egg-info", "Makefile",
@@ -81,7 +81,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     role = "instructor" if args.instructor else "learner"
     serve = command(role, args.port, args.root.resolve(), args.token)
-    os.execv(serve[0], serve)
+    # The formgrader runs nbgrader's tools (`alembic`) by name, from this environment.
+    os.execve(serve[0], serve, dict(os.environ, PATH=tools_path()))
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from nbgrader.api import Gradebook
 from graders.build import ROOT, tools_path
 from graders.exercises import get_exercise
 from graders.suites import ANSWER_CELL, MAGIC
-from sample_class import overspecified, partial, reference
+from sample_class import make_course, overspecified, partial, reference
 
 EXERCISE = "ex01_testclient"
 COURSE_ID = "fastapi-testing"
@@ -149,3 +149,44 @@ def test_the_logs_repeat_no_warning_per_submission(walked):
             log = re.sub(r"\[CollectApp \| WARNING\] \n.*?owned by.*?\n", "", log, flags=re.S)
         lines = [line for line in log.splitlines() if "WARNING" in line or "CRITICAL" in line or "Warning:" in line]
         assert not lines, f"`{command}` logged:\n" + "\n".join(lines)
+
+
+def test_make_instructor_serves_the_formgrader_without_an_activated_environment(tmp_path):
+    """`make instructor` runs the venv's Python with the shell's PATH: the formgrader still finds
+    nbgrader's tools (it runs `alembic` by name to make a new gradebook) and lists the course's
+    assignments. A course with no gradebook yet, as in a fresh clone."""
+    import json
+    import socket
+    import time
+    import urllib.error
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    course = tmp_path / "course"
+    make_course(course, [EXERCISE])
+    env = {**os.environ, "PATH": "/usr/bin:/bin", "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces")}
+    with open(tmp_path / "lab.log", "w") as log:
+        process = subprocess.Popen([sys.executable, "-m", "graders.lab", "--instructor", f"--port={port}",
+                                    "--token=t", f"--root={course}"], cwd=course, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/formgrader/api/assignments?token=t",
+                                            timeout=30) as answer:
+                    assignments = json.load(answer)
+                break
+            except urllib.error.HTTPError as error:  # it answered, with an error
+                pytest.fail(f"the formgrader answered {error.code}:\n" + (tmp_path / "lab.log").read_text()[-3000:])
+            except OSError:  # not listening yet
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("the formgrader did not answer:\n" + (tmp_path / "lab.log").read_text()[-3000:])
+                time.sleep(0.5)
+    finally:
+        os.killpg(process.pid, 15)
+        process.wait(timeout=30)
+    assert EXERCISE in {a["name"] for a in assignments}
