@@ -55,10 +55,18 @@ def to_notebook(source: Path, target: Path, first: list | None = None, last: lis
         for cell in notebook.cells:
             if cell.source.strip() == COURSE_MAP:
                 cell.source = map_cell
-    notebook.cells = (first or []) + notebook.cells + (last or [])
-    for cell in notebook.cells:
+    cells = []
+    for cell in (first or []) + notebook.cells + (last or []):
+        cells.append(cell)
         if cell.cell_type == "markdown" and _heading(cell.source)[1]:
             cell.metadata["jp-MarkdownHeadingCollapsed"] = True  # JupyterLab opens it folded
+            # Folding hides the cells after a heading, not the heading cell's own text: the
+            # heading gets a cell of its own, its text the next one.
+            heading, _, body = cell.source.lstrip().partition("\n")
+            if body.strip():
+                cell.source = heading
+                cells.append(nbformat.v4.new_markdown_cell(body.strip("\n")))
+    notebook.cells = cells
     for number, cell in enumerate(notebook.cells):
         cell.id = f"cell-{number:02d}"  # stable ids: rebuilding changes nothing
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -105,6 +105,7 @@ def test_a_deep_dive_runs_to_the_next_heading_of_its_level_and_opens_folded():
     assert [i for i, c in enumerate(built.cells) if c in folded] == sorted(
         i for i in deep_dive_cells(built.cells) if built.cells[i].source.lstrip().startswith("#")
         and "Deep dive" in built.cells[i].source.split("\n")[0])
+    assert all("\n" not in c.source.strip() for c in folded)  # folding hides all the rest
 
 
 @pytest.mark.parametrize("exercise", EXERCISES)
