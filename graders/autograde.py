@@ -263,13 +263,7 @@ def autograde(course: Course, assignments: list[str], jobs: int | None = None, s
     if not submissions:
         print(f"graders autograde: no submissions in {course.coursedir.submitted_directory}/", file=out)
         return outcome
-    grader = DaskGrader(scheduler, jobs) if scheduler else LocalGrader(jobs)  # it starts meanwhile
-    try:
-        for assignment in sorted({s.assignment for s in submissions}):
-            course.ensure_in_gradebook(assignment)
-    except BaseException:
-        grader.close()
-        raise
+    grader = DaskGrader(scheduler, jobs) if scheduler else LocalGrader(jobs)
     print(f"graders autograde: {len(submissions)} submissions, {grader.where}", file=out)
     finished: queue.Queue = queue.Queue()
     groups: dict[tuple[str, str], list[Submission]] = {}  # a suite in grading, and who submitted it
@@ -302,6 +296,8 @@ def autograde(course: Course, assignments: list[str], jobs: int | None = None, s
             store(submission, report)
 
     try:
+        for assignment in sorted({s.assignment for s in submissions}):  # while the grader starts
+            course.ensure_in_gradebook(assignment)
         for submission in submissions:
             exercise = get_exercise(submission.assignment)
             try:

@@ -71,7 +71,7 @@ class Task:
     done: Callable = lambda task: None
     settled: Callable = lambda: False  # nothing more can change the result: cancel the rest
     out_of_time: bool = False
-    stopped: bool = False  # settled, the rest cancelled
+    stopped: bool = False  # no more runs (out of time, or settled): the rest are cancelled
     budget_end: float = 0.0
     jobs: set = field(default_factory=set)
     number: int = 0  # the worker starts the waiting jobs of the task with fewest running first
@@ -211,6 +211,11 @@ class WorkerProcess:
             submit(task, task.runs)
             finish_if_done(task)
 
+        def stop(task: Task) -> None:
+            task.stopped = True
+            for job_id in task.jobs:
+                self._send({"cancel": job_id})
+
         def finish_if_done(task: Task) -> None:
             if not task.jobs and task in active:
                 active.remove(task)
@@ -231,14 +236,13 @@ class WorkerProcess:
                         begin(task)
                 now = time.monotonic()
                 for task in active:
-                    if not task.out_of_time and now >= task.budget_end:
+                    if not task.stopped and now >= task.budget_end:
                         task.out_of_time = True  # the rest is cancelled, and the report says so
                         cancelled_at = cancelled_at or now
-                        for job_id in task.jobs:
-                            self._send({"cancel": job_id})
+                        stop(task)
                 if not active:
                     continue
-                ends = [t.budget_end for t in active if not t.out_of_time]
+                ends = [t.budget_end for t in active if not t.stopped]
                 wait_until = min(ends + [now + (0.05 if more else 1.0)])
                 message = self._next(wait_until)
                 if message is None:
@@ -256,12 +260,10 @@ class WorkerProcess:
                         # It hangs on a correct app, so it is invalid: its runs on other apps
                         # need not wait for it either.
                         self._send({"expire": {"task": task.number, "test": run.result.stopped_at}})
-                    if not task.out_of_time and not task.stopped:
+                    if not task.stopped:
                         submit(task, task.react(run))
                         if task.settled():
-                            task.stopped = True
-                            for job_id in task.jobs:
-                                self._send({"cancel": job_id})
+                            stop(task)
                     if task.out_of_time and not any(t.out_of_time and t.jobs for t in active):
                         cancelled_at = None
                     finish_if_done(task)

@@ -818,8 +818,9 @@ class Worker:
                     job.deadline = time.monotonic()
             return
         if "cancel" in request:
-            if any(w[0] == request["cancel"] for w in self.waiting):  # not started: it ends now
-                self.waiting = deque(w for w in self.waiting if w[0] != request["cancel"])
+            waited = len(self.waiting)
+            self.waiting = deque(w for w in self.waiting if w[0] != request["cancel"])
+            if len(self.waiting) < waited:  # it had not started: it ends now
                 self.emit(id=request["cancel"], end={"reason": "cancelled", "test": None,
                                                      "message": "", "elapsed": 0.0})
             for job in list(self.running.values()):

@@ -6,17 +6,14 @@ run can be looked at.
 import os
 import re
 import shutil
-import socket
-import subprocess
 import time
-import urllib.request
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from graders import lab
 from graders.build import ROOT
+from tests.conftest import jupyterlab
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SHOTS = Path(__file__).parent / "screenshots" / "browser"
@@ -50,12 +47,6 @@ MISSING = ("no Chromium: install Debian's chromium (apt-get install chromium) an
 pytestmark = pytest.mark.skipif(CHROMIUM is None and not os.environ.get("COURSE_REQUIRE_BROWSER"), reason=MISSING)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The course as a learner gets it, served as `make start` serves it. A copy, so that
@@ -65,27 +56,11 @@ def server(tmp_path_factory):
         shutil.copy(ROOT / name, root / name)
     for name in ("course", "exercises", "forge"):  # the kernel imports forge and graders from the install
         shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-    port, token = free_port(), "browser-test"
-    log = open(tmp_path_factory.mktemp("log") / "lab.log", "w")
     state = tmp_path_factory.mktemp("jupyterlab")  # no workspace or setting of this machine's user
     env = {**os.environ, "JUPYTERLAB_WORKSPACES_DIR": str(state / "workspaces"),
            "JUPYTERLAB_SETTINGS_DIR": str(state / "settings")}
-    process = subprocess.Popen(lab.command("learner", port, root, token), stdout=log, stderr=subprocess.STDOUT,
-                               cwd=root, env=env, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"JupyterLab did not start: {Path(log.name).read_text()[-2000:]}")
-            time.sleep(0.3)
-    yield url, token, root
-    os.killpg(process.pid, 15)
-    process.wait(timeout=30)
-    log.close()
+    with jupyterlab(root, tmp_path_factory.mktemp("log") / "lab.log", env=env) as (url, token):
+        yield url, token, root
 
 
 @pytest.fixture(scope="module")

@@ -11,11 +11,14 @@ must get the same grades.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import nbformat
@@ -26,6 +29,7 @@ from graders.build import ROOT, tools_path
 from graders.exercises import get_exercise
 from graders.suites import ANSWER_CELL, MAGIC
 from sample_class import make_course, overspecified, partial, reference
+from tests.conftest import jupyterlab
 
 EXERCISE = "ex01_testclient"
 COURSE_ID = "fastapi-testing"
@@ -155,38 +159,15 @@ def test_make_instructor_serves_the_formgrader_without_an_activated_environment(
     """`make instructor` runs the venv's Python with the shell's PATH: the formgrader still finds
     nbgrader's tools (it runs `alembic` by name to make a new gradebook) and lists the course's
     assignments. A course with no gradebook yet, as in a fresh clone."""
-    import json
-    import socket
-    import time
-    import urllib.error
-    import urllib.request
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     course = tmp_path / "course"
     make_course(course, [EXERCISE])
     env = {**os.environ, "PATH": "/usr/bin:/bin", "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
            "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces")}
-    with open(tmp_path / "lab.log", "w") as log:
-        process = subprocess.Popen([sys.executable, "-m", "graders.lab", "--instructor", f"--port={port}",
-                                    "--token=t", f"--root={course}"], cwd=course, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/formgrader/api/assignments?token=t",
-                                            timeout=30) as answer:
-                    assignments = json.load(answer)
-                break
-            except urllib.error.HTTPError as error:  # it answered, with an error
-                pytest.fail(f"the formgrader answered {error.code}:\n" + (tmp_path / "lab.log").read_text()[-3000:])
-            except OSError:  # not listening yet
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("the formgrader did not answer:\n" + (tmp_path / "lab.log").read_text()[-3000:])
-                time.sleep(0.5)
-    finally:
-        os.killpg(process.pid, 15)
-        process.wait(timeout=30)
+    log = tmp_path / "lab.log"
+    with jupyterlab(course, log, "--instructor", env=env) as (url, token):
+        try:
+            with urllib.request.urlopen(f"{url}/formgrader/api/assignments?token={token}", timeout=60) as answer:
+                assignments = json.load(answer)
+        except urllib.error.HTTPError as error:
+            pytest.fail(f"the formgrader answered {error.code}:\n{log.read_text()[-3000:]}")
     assert EXERCISE in {a["name"] for a in assignments}
