@@ -329,6 +329,37 @@ def autograde(course: Course, assignments: list[str], jobs: int | None = None, s
     return outcome
 
 
+def lighten_nbgrader() -> None:
+    """nbgrader's steps for one submission are written for a process that grades one: in this
+    long-lived process, two costs they pay again and again are paid once. Each step opens the
+    gradebook with a new SQLAlchemy engine, which compiles every query anew: one engine per
+    database is shared. Each cell's metadata is checked against nbgrader's schema, and the
+    schema itself is checked first every time: a checked schema is kept."""
+    import functools
+    import json
+    import types
+
+    import jsonschema
+    import nbgrader.api
+    import nbgrader.nbgraderformat.common
+
+    nbgrader.api.create_engine = functools.cache(nbgrader.api.create_engine)
+
+    @functools.cache
+    def checked(schema: str):
+        schema = json.loads(schema)
+        kind = jsonschema.validators.validator_for(schema)
+        kind.check_schema(schema)
+        return kind(schema)
+
+    def validate(instance, schema) -> None:  # as jsonschema.validate does, less the schema check
+        error = jsonschema.exceptions.best_match(checked(json.dumps(schema, sort_keys=True)).iter_errors(instance))
+        if error is not None:
+            raise error
+
+    nbgrader.nbgraderformat.common.jsonschema = types.SimpleNamespace(validate=validate)
+
+
 def main(args) -> int:
     from graders import sandbox
 
@@ -342,6 +373,7 @@ def main(args) -> int:
     os.environ["PATH"] = tools_path()
     # nbgrader's gradebook trips SQLAlchemy's autoflush notices on every new submission.
     warnings.filterwarnings("ignore", module="nbgrader")
+    lighten_nbgrader()
     started = time.monotonic()
     course = Course(Path.cwd())
     outcome = autograde(course, args.assignments, args.jobs, args.scheduler)
