@@ -737,8 +737,10 @@ class Worker:
     def next_waiting(self) -> tuple:
         """The waiting job to start next: the first of the grading with the fewest jobs running
         (jobs carry their grading's number), so that one suite's slow runs do not hold up the
-        others graded beside it."""
-        running = Counter(job.spec.get("task") for job in self.running.values())
+        others graded beside it. A job that gave its place up (`places`) does not count: a
+        suite whose test hangs on every app would otherwise wait, its run on the real app
+        with it, behind every other suite, for a hang found only when that run times out."""
+        running = Counter(job.spec.get("task") for job in self.running.values() if not job.demoted)
         index = min(range(len(self.waiting)), key=lambda i: (running[self.waiting[i][1].get("task")], i))
         chosen = self.waiting[index]
         del self.waiting[index]

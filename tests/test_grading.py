@@ -108,6 +108,26 @@ def test_a_grading_out_of_time_cancels_its_waiting_runs_and_keeps_the_worker(ex0
     assert grading.report(runner.out_of_time).errors
 
 
+def test_a_suite_whose_runs_gave_their_places_up_starts_its_next_run_first():
+    """Runs of a suite that may hang gave their places up: its next run (perhaps the one on
+    the real app, which decides the hang) is not put behind the suites graded beside it."""
+    from collections import deque
+
+    from graders.worker import Job, Worker
+
+    worker_ = Worker(2, use_fork=False)
+    try:
+        jobs = [Job(n, {"task": task, "timeout": 10.0}, None, None) for n, task in ((1, 1), (2, 1), (3, 2))]
+        jobs[0].demoted = jobs[1].demoted = True
+        worker_.running = {job.id: job for job in jobs}
+        worker_.waiting = deque([(4, {"task": 2}), (5, {"task": 1})])
+        assert worker_.next_waiting()[0] == 5
+        jobs[1].demoted = False  # one of its runs still holds a place, as task 2's does: in turn
+        assert worker_.next_waiting()[0] == 4
+    finally:
+        worker_.close()
+
+
 def test_tests_that_end_the_process_cost_only_themselves(ex01):
     report = grade(ex01, suite("exits"))
     assert set(invalid(report)) == {"test_exit_with_os_exit", "test_exit_with_sys_exit"}
