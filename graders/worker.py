@@ -314,10 +314,7 @@ def _job(channel: socket.socket, sock: socket.socket, prepared, contained: bool,
         try:
             channel.close()
             sandbox.die_with_parent()
-            # A process group of its own: signals to "my process group" stop here. Not a
-            # session of its own: Linux (autogroup) would schedule each session as one whole,
-            # and a job that may hang could not be put behind the others (Worker.places).
-            os.setpgid(0, 0)
+            os.setsid()  # a session of its own: signals to "my process group" stop here
             if not contained:
                 try:
                     child.run_job(sock, prepared, contained=False)
@@ -653,7 +650,7 @@ class Worker:
             _, directory = self.variant_dir(spec["variant"]["sources"])
             popen = subprocess.Popen(
                 [sys.executable, "-m", "graders.child"], stdin=theirs.fileno(),
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, process_group=0,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
                 env={"PATH": os.environ.get("PATH", os.defpath), "GRADERS_VARIANT": str(directory),
                      "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
             )
