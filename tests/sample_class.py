@@ -33,8 +33,29 @@ def partial(exercise: str) -> str:
 
 
 def overspecified(exercise: str) -> str:
-    """The reference, plus the tests that pin what the instructions leave free: invalid."""
-    return reference(exercise) + "\n\n" + (HERE / "overspecified" / f"{exercise}.py").read_text()
+    """The reference, plus the tests that pin what the instructions leave free: invalid. The
+    pinning tests' own fixtures and helpers that the reference also defines are renamed, so
+    that the reference's tests stay what they were (valid)."""
+    base = reference(exercise)
+    extra = ast.parse((HERE / "overspecified" / f"{exercise}.py").read_text())
+    clashes = _definitions(ast.parse(base)) & _definitions(extra)
+    renamed = {ast.Name: "id", ast.arg: "arg", ast.FunctionDef: "name", ast.ClassDef: "name"}
+    for node in ast.walk(extra):  # names, parameters (fixtures are asked for by name), definitions
+        attribute = renamed.get(type(node))
+        if attribute and getattr(node, attribute) in clashes:
+            setattr(node, attribute, "pinned_" + getattr(node, attribute))
+    return base + "\n\n" + ast.unparse(extra) + "\n"
+
+
+def _definitions(tree: ast.Module) -> set[str]:
+    """The names of the module's top-level functions, classes and variables."""
+    found = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found.add(node.name)
+        elif isinstance(node, ast.Assign):
+            found.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return found
 
 
 def depends_on_another(exercise: str) -> str:
