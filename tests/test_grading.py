@@ -5,7 +5,7 @@ from dataclasses import replace
 import pytest
 
 from graders.build import ROOT
-from graders.grading import Grading, grade, prepare, render
+from graders.grading import IN_ORDER, Grading, grade, prepare, render
 from graders.runner import Runner, stop_workers, worker
 from graders.worker import CAN_FORK
 from graders.suites import from_notebook
@@ -93,6 +93,29 @@ def test_a_test_that_hangs_on_the_real_app_is_not_waited_for_on_the_others(ex01)
     assert all(result.outcome == "timeout" for result in spins)
     assert any(result.duration < ex01.timeout / 2 for result in spins), [r.duration for r in spins]
     assert grading.report().tests[0].reason == "hangs"
+
+
+def test_staged_as_in_a_class_a_hang_on_the_real_app_spins_there_only(ex01_quick):
+    """A class's grading is staged: a suite's other runs start once its run on the real app
+    has ended. A test that hung there times out at once everywhere else."""
+    spin = "def test_spins():\n    while True:\n        pass\n"
+    grading = Grading(ex01_quick, spin, staged=True)
+    Runner().execute(grading.start(), grading.react, grading.settled)
+    first = grading.base(grading.reference, IN_ORDER).outcome("test_submission.py::test_spins")
+    assert first.outcome == "timeout" and first.duration >= ex01_quick.timeout
+    others = [o for s in grading.samples if s.role == "base" and s is not grading.base(grading.reference, IN_ORDER)
+              if (o := s.outcome("test_submission.py::test_spins")) is not None]
+    assert len(others) == len(ex01_quick.variants) - 1
+    assert all(o.outcome == "timeout" and o.duration < 1.0 for o in others), [o.duration for o in others]
+    assert grading.report().tests[0].reason == "hangs"
+
+
+def test_staged_a_suite_that_does_not_collect_on_the_real_app_runs_nowhere_else(ex01):
+    grading = Grading(ex01, "import no_such_module\n\ndef test_x():\n    pass\n", staged=True)
+    Runner().execute(grading.start(), grading.react, grading.settled)
+    assert [len(s.runs) for s in grading.samples] == [1]
+    report = grading.report()
+    assert report.score == 0.0 and any("no_such_module" in e for e in report.errors), report.errors
 
 
 def test_a_grading_out_of_time_cancels_its_waiting_runs_and_keeps_the_worker(ex01):
