@@ -194,6 +194,9 @@ class LocalGrader:
         self.where = f"{self.pool.jobs} runs at once on this machine"
         self.in_hand = SUITES_PER_RUN * self.pool.jobs
 
+    def prepare(self, exercises) -> None:
+        self.pool.prepare(exercises)
+
     def submit(self, exercise, suite: str, done) -> None:
         self.pool.submit(exercise, suite, done)
 
@@ -241,6 +244,9 @@ class DaskGrader:
         # A suite in hand for each thread of the cluster's workers: each is a grading side by side.
         self.in_hand = max(1, sum(w.get("nthreads", 1) for w in workers))
 
+    def prepare(self, exercises) -> None:
+        pass  # each Dask worker's grading pool imports the variants as its runs ask for them
+
     def submit(self, exercise, suite: str, done) -> None:
         future = self.client.submit(grade_on_dask_worker, exercise.id, suite, self.runs, pure=False)
         future.add_done_callback(lambda f: done(f.result() if not f.exception() else
@@ -253,17 +259,20 @@ class DaskGrader:
 
 
 def autograde(course: Course, assignments: list[str], jobs: int | None = None, scheduler: str | None = None,
-              out=sys.stderr) -> dict[str, list[str]]:
+              out=sys.stderr, grader=None) -> dict[str, list[str]]:
     """Grade every submission of these assignments (all, if none): what was graded and what
-    failed, by submission name."""
+    failed, by submission name. `grader`: a LocalGrader already started, else one is."""
     from tqdm import tqdm
 
     submissions = course.submissions(assignments)
     outcome: dict[str, list[str]] = {"graded": [], "failed": []}
     if not submissions:
         print(f"graders autograde: no submissions in {course.coursedir.submitted_directory}/", file=out)
+        if grader is not None:
+            grader.close()
         return outcome
-    grader = DaskGrader(scheduler, jobs) if scheduler else LocalGrader(jobs)
+    grader = grader or (DaskGrader(scheduler, jobs) if scheduler else LocalGrader(jobs))
+    grader.prepare([get_exercise(a) for a in sorted({s.assignment for s in submissions})])
     print(f"graders autograde: {len(submissions)} submissions, {grader.where}", file=out)
     finished: queue.Queue = queue.Queue()
     groups: dict[tuple[str, str], list[Submission]] = {}  # a suite in grading, and who submitted it
@@ -368,15 +377,26 @@ def main(args) -> int:
               "set GRADERS_ALLOW_UNPROTECTED=1 to grade here anyway (see the README's threat model)",
               file=sys.stderr)
         return 2
+    from concurrent.futures import ThreadPoolExecutor
+
     from graders.build import tools_path
 
-    os.environ["PATH"] = tools_path()
-    # nbgrader's gradebook trips SQLAlchemy's autoflush notices on every new submission.
-    warnings.filterwarnings("ignore", module="nbgrader")
-    lighten_nbgrader()
     started = time.monotonic()
-    course = Course(Path.cwd())
-    outcome = autograde(course, args.assignments, args.jobs, args.scheduler)
+    os.environ["PATH"] = tools_path()
+    with ThreadPoolExecutor(1) as starting:
+        # The local grading worker warms up while nbgrader's modules load.
+        local = None if args.scheduler else starting.submit(LocalGrader, args.jobs)
+        # nbgrader's gradebook trips SQLAlchemy's autoflush notices on every new submission.
+        warnings.filterwarnings("ignore", module="nbgrader")
+        try:
+            lighten_nbgrader()
+            course = Course(Path.cwd())
+        except BaseException:
+            if local:
+                local.result().close()
+            raise
+        grader = local.result() if local else None
+    outcome = autograde(course, args.assignments, args.jobs, args.scheduler, grader=grader)
     graded, failed = len(outcome["graded"]), len(outcome["failed"])
     print(f"graders autograde: {graded} graded, {failed} not graded, in {time.monotonic() - started:.0f} s",
           file=sys.stderr)

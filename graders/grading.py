@@ -505,6 +505,11 @@ class Pool:
 
         self.incoming.put(Task(grading.start(), grading.react, self.budget, finished, grading.settled))
 
+    def prepare(self, exercises: list[Exercise]) -> None:
+        """Have the worker import every variant of these exercises now, while the first suites
+        run on the real app: their other runs then find them ready."""
+        self.worker.prepare_soon([v for exercise in exercises for v in exercise.variants])
+
     def _serve(self) -> None:
         while self.worker.drive([], self.incoming):
             self.worker = WorkerProcess(self.jobs)  # it died under load: go on with a new one

@@ -137,6 +137,7 @@ class WorkerProcess:
         # job finds it in an environment or a command line.
         from graders.exercises import private_dir
 
+        self.sending = threading.Lock()
         hidden = [str(private_dir())] if private_dir() else []
         self._send({"settings": {"hidden": hidden}})
         self.selector = selectors.DefaultSelector()
@@ -173,7 +174,16 @@ class WorkerProcess:
         return json.loads(line)
 
     def _send(self, message: dict) -> None:
-        self.process.stdin.write((json.dumps(message) + "\n").encode())
+        with self.sending:  # a line longer than a pipe's atomic write must not interleave
+            self.process.stdin.write((json.dumps(message) + "\n").encode())
+
+    def prepare_soon(self, variants: list[Variant]) -> None:
+        """Have the worker import these variants now, without waiting for it (from any thread,
+        while another drives the worker): their answers carry ids no run has."""
+        variants = list(variants)
+        random.SystemRandom().shuffle(variants)  # the order they are made in tells nothing
+        for number, variant in enumerate(variants):
+            self._send({"id": f"prepare-{number}", "prepare": {"sources": variant.sources()}})
 
     def execute(self, runs: list[Run], react: Callable[[Run], list[Run]], budget_end: float,
                 settled: Callable[[], bool] = lambda: False) -> bool:
