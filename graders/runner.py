@@ -9,6 +9,7 @@ worker ends it early where the run says so, or where a test takes too long.
 from __future__ import annotations
 
 import atexit
+import itertools
 import json
 import os
 import queue
@@ -138,6 +139,7 @@ class WorkerProcess:
         from graders.exercises import private_dir
 
         self.sending = threading.Lock()
+        self.preparations = itertools.count(1)
         hidden = [str(private_dir())] if private_dir() else []
         self._send({"settings": {"hidden": hidden}})
         self.selector = selectors.DefaultSelector()
@@ -177,13 +179,17 @@ class WorkerProcess:
         with self.sending:  # a line longer than a pipe's atomic write must not interleave
             self.process.stdin.write((json.dumps(message) + "\n").encode())
 
-    def prepare_soon(self, variants: list[Variant]) -> None:
+    def prepare_soon(self, variants: list[Variant]) -> set[str]:
         """Have the worker import these variants now, without waiting for it (from any thread,
-        while another drives the worker): their answers carry ids no run has."""
+        while another drives the worker): their answers carry ids no run has. Those ids."""
         variants = list(variants)
         random.SystemRandom().shuffle(variants)  # the order they are made in tells nothing
-        for number, variant in enumerate(variants):
-            self._send({"id": f"prepare-{number}", "prepare": {"sources": variant.sources()}})
+        ids = set()
+        for variant in variants:
+            request_id = f"prepare-{next(self.preparations)}"
+            ids.add(request_id)
+            self._send({"id": request_id, "prepare": {"sources": variant.sources()}})
+        return ids
 
     def execute(self, runs: list[Run], react: Callable[[Run], list[Run]], budget_end: float,
                 settled: Callable[[], bool] = lambda: False) -> bool:
@@ -296,16 +302,9 @@ class WorkerProcess:
         return more
 
     def prepare(self, variants: list[Variant], budget_end: float) -> None:
-        """Have the worker import these variants now, ahead of their runs."""
-        variants = list(variants)
-        random.SystemRandom().shuffle(variants)  # the order they are made in tells nothing
+        """Have the worker import these variants now, ahead of their runs, and wait for it."""
         with self.lock:
-            ids = []
-            for variant in variants:
-                self.next_id += 1
-                ids.append(self.next_id)
-                self._send({"id": self.next_id, "prepare": {"sources": variant.sources()}})
-            waiting = set(ids)
+            waiting = self.prepare_soon(variants)
             while waiting:
                 message = self._next(budget_end)
                 if message is None:
