@@ -30,6 +30,7 @@ is a fresh `python -m graders.child`.
 """
 from __future__ import annotations
 
+import errno
 import gc
 import hashlib
 import json
@@ -446,6 +447,38 @@ def _alive_processes_of(uid: int) -> bool:
     return False
 
 
+def _put_behind(job: Job) -> bool:
+    """The lowest priority for a job that may hang; False if it must be tried again. Linux
+    (autogroup) shares the CPUs between sessions by each session's own nice value, and each
+    job is a session: without that value, a spinning job keeps an equal share."""
+    try:
+        if job.spec.get("uid") is not None:  # every process of the job's own user
+            os.setpriority(os.PRIO_USER, job.spec["uid"], 19)
+        elif job.group is not None:
+            os.setpriority(os.PRIO_PGRP, job.group, 19)
+    except OSError:
+        pass
+    leader = job.popen.pid if job.popen is not None else job.group or _pid_of(job.pidfd)
+    if leader is None:
+        return True
+    try:
+        Path(f"/proc/{leader}/autogroup").write_text("19")
+    except OSError as error:  # EAGAIN: unprivileged, at most one change every 100 ms
+        return error.errno != errno.EAGAIN
+    return True
+
+
+def _pid_of(pidfd: int | None) -> int | None:
+    """The process ID, in our namespace, of the process a pidfd refers to."""
+    try:
+        for line in Path(f"/proc/self/fdinfo/{pidfd}").read_text().splitlines():
+            if line.startswith("Pid:"):
+                return int(line.split()[1]) if int(line.split()[1]) > 0 else None
+    except (OSError, ValueError):
+        pass
+    return None
+
+
 def _kill(pidfd: int) -> None:
     try:
         signal.pidfd_send_signal(pidfd, signal.SIGKILL)
@@ -467,6 +500,7 @@ class Job:
         self.collected = False
         self.stop_now = False  # its stop rule was met: end it at this test's finish
         self.demoted = False  # a test of it ran long: it gave its place up, at the lowest priority
+        self.behind = False  # that priority is set
         self.group: int | None = None  # where there are no namespaces: its process group
         self.buffer = b""
         self.received = 0
@@ -755,13 +789,8 @@ class Worker:
         for job in self.running.values():
             if not job.demoted and job.test is not None and now - job.test_started > SUSPECT_SECONDS:
                 job.demoted = True
-                try:
-                    if job.spec.get("uid") is not None:  # every process of the job's own user
-                        os.setpriority(os.PRIO_USER, job.spec["uid"], 19)
-                    elif job.group is not None:
-                        os.setpriority(os.PRIO_PGRP, job.group, 19)
-                except OSError:
-                    pass
+            if job.demoted and not job.behind:
+                job.behind = _put_behind(job)
         return self.parallel + sum(job.demoted for job in self.running.values())
 
     def serve(self) -> None:

@@ -1,6 +1,9 @@
 """The grading engine on hand-written suites: what an expert would give each one."""
+import threading
+import time
 import uuid
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -107,6 +110,34 @@ def test_staged_as_in_a_class_a_hang_on_the_real_app_spins_there_only(ex01_quick
               if (o := s.outcome("test_submission.py::test_spins")) is not None]
     assert len(others) == len(ex01_quick.variants) - 1
     assert all(o.outcome == "timeout" and o.duration < 1.0 for o in others), [o.duration for o in others]
+    assert grading.report().tests[0].reason == "hangs"
+
+
+def _sessions_at_the_lowest_priority() -> set[str]:
+    found = set()
+    for path in Path("/proc").glob("[0-9]*/autogroup"):
+        try:
+            text = path.read_text()
+        except OSError:
+            continue
+        if text.split()[-1:] == ["19"]:
+            found.add(text.split()[0])
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/autogroup").exists(), reason="Linux's autogroup only")
+def test_a_job_whose_test_runs_long_goes_behind_the_others_session_and_all(ex01_quick):
+    """Each job is a session, and Linux (autogroup) shares the CPUs between sessions by the
+    session's own nice value: a spinning job whose session kept nice 0 had an equal share."""
+    before = _sessions_at_the_lowest_priority()
+    grading = Grading(ex01_quick, "def test_spins():\n    while True:\n        pass\n")  # more runs than CPUs
+    running = threading.Thread(target=Runner().execute, args=(grading.start(), grading.react))
+    running.start()
+    behind = set()
+    while running.is_alive():
+        behind |= _sessions_at_the_lowest_priority() - before
+        time.sleep(0.2)
+    assert behind
     assert grading.report().tests[0].reason == "hangs"
 
 
