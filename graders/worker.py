@@ -646,8 +646,9 @@ class Worker:
         command.update(memory=MEMORY_LIMIT, processes=self.processes, cpu_seconds=CPU_SECONDS)
         if CPUS:
             # Each job on a CPU of its own: TestClient hands every request between two
-            # threads, which is far cheaper when both stay on one CPU.
-            busy = [j.spec.get("cpu") for j in self.running.values()]
+            # threads, which is far cheaper when both stay on one CPU. A job that gave its
+            # place up runs behind the others: its CPU is free for them.
+            busy = [j.spec.get("cpu") for j in self.running.values() if not j.demoted]
             command["cpu"] = min(CPUS, key=busy.count)
         if self._own_uids:  # a user of its own, that no other job of this worker has had
             uid = self.uid_base + random.SystemRandom().randrange(1 << 20)
