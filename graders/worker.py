@@ -645,11 +645,7 @@ class Worker:
             command["pyc"] = self.rewritten(command["suite"])
         command.update(memory=MEMORY_LIMIT, processes=self.processes, cpu_seconds=CPU_SECONDS)
         if CPUS:
-            # Each job on a CPU of its own: TestClient hands every request between two
-            # threads, which is far cheaper when both stay on one CPU. A job that gave its
-            # place up runs behind the others: its CPU is free for them.
-            busy = [j.spec.get("cpu") for j in self.running.values() if not j.demoted]
-            command["cpu"] = min(CPUS, key=busy.count)
+            command["cpu"] = self.free_cpu()
         if self._own_uids:  # a user of its own, that no other job of this worker has had
             uid = self.uid_base + random.SystemRandom().randrange(1 << 20)
             while uid in self.used_uids:
@@ -661,6 +657,13 @@ class Worker:
             if "uid" in command:
                 os.chown(command["scratch"], command["uid"], command["uid"])
         return command
+
+    def free_cpu(self) -> int:
+        """The CPU for a new job: each job on a CPU of its own (TestClient hands every request
+        between two threads, far cheaper when both stay on one CPU), the one with the fewest
+        jobs. A job that gave its place up runs behind the others: its CPU is free for them."""
+        busy = [job.spec.get("cpu") for job in self.running.values() if not job.demoted]
+        return min(CPUS, key=busy.count)
 
     def start(self, job_id, spec: dict) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)

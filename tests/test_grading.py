@@ -182,6 +182,25 @@ def test_a_suite_whose_runs_gave_their_places_up_starts_its_next_run_first():
         worker_.close()
 
 
+def test_a_new_job_takes_the_cpu_of_one_that_gave_its_place_up(monkeypatch):
+    """A job whose test runs long runs behind the others: its CPU is the free one. Counted as
+    busy, it kept a CPU to itself, at full speed whatever its priority."""
+    from graders import worker as worker_module
+    from graders.worker import Job, Worker
+
+    monkeypatch.setattr(worker_module, "CPUS", [0, 1])
+    worker_ = Worker(2, use_fork=False)
+    try:
+        spinning, working = (Job(n, {"timeout": 10.0, "cpu": cpu}, None, None) for n, cpu in ((1, 1), (2, 0)))
+        worker_.running = {1: spinning, 2: working}
+        assert worker_.free_cpu() == 0  # one job each: the first CPU
+        spinning.demoted = True
+        assert worker_.free_cpu() == 1
+    finally:
+        worker_.running = {}
+        worker_.close()
+
+
 def test_tests_that_end_the_process_cost_only_themselves(ex01):
     report = grade(ex01, suite("exits"))
     assert set(invalid(report)) == {"test_exit_with_os_exit", "test_exit_with_sys_exit"}
