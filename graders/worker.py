@@ -661,9 +661,12 @@ class Worker:
     def free_cpu(self) -> int:
         """The CPU for a new job: each job on a CPU of its own (TestClient hands every request
         between two threads, far cheaper when both stay on one CPU), the one with the fewest
-        jobs. A job that gave its place up runs behind the others: its CPU is free for them."""
+        jobs. A job that gave its place up runs behind the others: its CPU is free for them.
+        A tie goes to a CPU at random: workers side by side on one machine (Dask workers) see
+        only their own jobs, and would all take the first CPU."""
         busy = [job.spec.get("cpu") for job in self.running.values() if not job.demoted]
-        return min(CPUS, key=busy.count)
+        fewest = min(map(busy.count, CPUS))
+        return random.choice([cpu for cpu in CPUS if busy.count(cpu) == fewest])
 
     def start(self, job_id, spec: dict) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)

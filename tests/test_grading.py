@@ -193,9 +193,9 @@ def test_a_new_job_takes_the_cpu_of_one_that_gave_its_place_up(monkeypatch):
     try:
         spinning, working = (Job(n, {"timeout": 10.0, "cpu": cpu}, None, None) for n, cpu in ((1, 1), (2, 0)))
         worker_.running = {1: spinning, 2: working}
-        assert worker_.free_cpu() == 0  # one job each: the first CPU
+        assert {worker_.free_cpu() for _ in range(50)} == {0, 1}  # one job each: either
         spinning.demoted = True
-        assert worker_.free_cpu() == 1
+        assert {worker_.free_cpu() for _ in range(50)} == {1}
     finally:
         worker_.running = {}
         worker_.close()
