@@ -451,32 +451,21 @@ def _put_behind(job: Job) -> bool:
     """The lowest priority for a job that may hang; False if it must be tried again. Linux
     (autogroup) shares the CPUs between sessions by each session's own nice value, and each
     job is a session: without that value, a spinning job keeps an equal share."""
-    try:
-        if job.spec.get("uid") is not None:  # every process of the job's own user
-            os.setpriority(os.PRIO_USER, job.spec["uid"], 19)
-        elif job.group is not None:
-            os.setpriority(os.PRIO_PGRP, job.group, 19)
-    except OSError:
-        pass
-    leader = job.popen.pid if job.popen is not None else job.group or _pid_of(job.pidfd)
-    if leader is None:
+    if job.leader is None:
         return True
+    # Its processes too (where sessions are not scheduled as wholes): its own user's, as root,
+    # and its session's process group.
+    for which, who in ((os.PRIO_USER, job.spec.get("uid")), (os.PRIO_PGRP, job.leader)):
+        try:
+            if who is not None:
+                os.setpriority(which, who, 19)
+        except OSError:
+            pass
     try:
-        Path(f"/proc/{leader}/autogroup").write_text("19")
+        Path(f"/proc/{job.leader}/autogroup").write_text("19")
     except OSError as error:  # EAGAIN: unprivileged, at most one change every 100 ms
         return error.errno != errno.EAGAIN
     return True
-
-
-def _pid_of(pidfd: int | None) -> int | None:
-    """The process ID, in our namespace, of the process a pidfd refers to."""
-    try:
-        for line in Path(f"/proc/self/fdinfo/{pidfd}").read_text().splitlines():
-            if line.startswith("Pid:"):
-                return int(line.split()[1]) if int(line.split()[1]) > 0 else None
-    except (OSError, ValueError):
-        pass
-    return None
 
 
 def _kill(pidfd: int) -> None:
@@ -501,6 +490,7 @@ class Job:
         self.stop_now = False  # its stop rule was met: end it at this test's finish
         self.demoted = False  # a test of it ran long: it gave its place up, at the lowest priority
         self.behind = False  # that priority is set
+        self.leader: int | None = None  # its first process, the leader of its session
         self.group: int | None = None  # where there are no namespaces: its process group
         self.buffer = b""
         self.received = 0
@@ -699,6 +689,7 @@ class Worker:
         data = json.dumps(command).encode()
         ours.sendall(len(data).to_bytes(8, "big") + data)
         job = Job(job_id, spec, pidfd, ours, popen)
+        job.leader = popen.pid if popen is not None else pid
         if not self.contained and popen is None:
             job.group = pid
         self.running[ours.fileno()] = job
